@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "slipway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "slipway", targets: ["slipway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // zlib (Debian: zlib1g-dev) and <sys/xattr.h>.
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+
+        .target(name: "SlipwayOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "SlipwayArchive", dependencies: ["CSystem"]),
+        .target(name: "SlipwayStore", dependencies: ["SlipwayOCI", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "SlipwayCommands",
+            dependencies: [
+                "SlipwayOCI", "SlipwayArchive", "SlipwayStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "slipway", dependencies: ["SlipwayCommands"]),
+        .target(name: "SlipwayTestSupport", dependencies: ["SlipwayOCI"]),
+
+        .testTarget(name: "SlipwayOCITests", dependencies: ["SlipwayOCI", "SlipwayTestSupport"]),
+        .testTarget(name: "SlipwayArchiveTests", dependencies: ["SlipwayArchive", "SlipwayTestSupport"]),
+        .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayStore", "SlipwayTestSupport"]),
+        .testTarget(
+            name: "SlipwayCommandsTests",
+            dependencies: ["SlipwayCommands", "SlipwayTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
