@@ -18,14 +18,16 @@ let package = Package(
 
         .target(name: "SlipwayOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SlipwayArchive", dependencies: ["CSystem"]),
-        .target(name: "SlipwayStore", dependencies: ["SlipwayOCI", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "SlipwayStore", dependencies: ["SlipwayOCI", "SlipwayArchive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "SlipwayCommands",
             dependencies: [
                 "SlipwayOCI", "SlipwayArchive", "SlipwayStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCommands"]),
         .target(name: "SlipwayTestSupport", dependencies: ["SlipwayOCI"]),
 

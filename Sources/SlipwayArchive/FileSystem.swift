@@ -6,19 +6,19 @@ import Musl
 
 /// Thin, throwing wrappers over the POSIX calls the archive code needs. None of them follows a symlink in the
 /// last component unless it says so.
-enum FileSystem {
-    static func lstatOrNil(_ path: String) throws -> stat? {
+public enum FileSystem {
+    public static func lstatOrNil(_ path: String) throws -> stat? {
         var info = stat()
         if lstat(path, &info) == 0 { return info }
         if errno == ENOENT { return nil }
         throw ArchiveError.io(path: path, operation: "lstat", errno: errno)
     }
 
-    static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
-    static func isSymlink(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFLNK }
-    static func isRegular(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
+    public static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
+    public static func isSymlink(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFLNK }
+    public static func isRegular(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
 
-    static func readLink(_ path: String) throws -> String {
+    public static func readLink(_ path: String) throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink(path, &buffer, buffer.count - 1)
         guard count >= 0 else { throw ArchiveError.io(path: path, operation: "readlink", errno: errno) }
@@ -26,7 +26,7 @@ enum FileSystem {
     }
 
     /// Names in a directory, without `.` and `..`, sorted bytewise.
-    static func list(_ path: String) throws -> [String] {
+    public static func list(_ path: String) throws -> [String] {
         guard let dir = opendir(path) else { throw ArchiveError.io(path: path, operation: "opendir", errno: errno) }
         defer { closedir(dir) }
         var names: [String] = []
@@ -40,7 +40,7 @@ enum FileSystem {
     }
 
     /// Removes a file, a symlink (not its target) or a whole directory tree.
-    static func removeTree(_ path: String) throws {
+    public static func removeTree(_ path: String) throws {
         guard let info = try lstatOrNil(path) else { return }
         if isDirectory(info) {
             for name in try list(path) { try removeTree(path + "/" + name) }
@@ -50,11 +50,22 @@ enum FileSystem {
         }
     }
 
-    static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
+    /// Creates a directory and any missing parents (`mkdir -p`).
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) != 0, errno != EEXIST {
+                throw ArchiveError.io(path: current, operation: "mkdir", errno: errno)
+            }
+        }
+    }
+
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
         guard mkdir(path, mode) == 0 else { throw ArchiveError.io(path: path, operation: "mkdir", errno: errno) }
     }
 
-    static func setTimes(_ path: String, seconds: Int64, nanoseconds: Int32) throws {
+    public static func setTimes(_ path: String, seconds: Int64, nanoseconds: Int32) throws {
         let time = timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds))
         var times = [time, time]
         guard utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW) == 0 else {
@@ -63,9 +74,9 @@ enum FileSystem {
     }
 
     /// Device numbers as glibc's `major()`/`minor()` compute them.
-    static func major(_ device: UInt) -> Int { Int(((device >> 8) & 0xfff) | ((device >> 32) & ~UInt(0xfff))) }
-    static func minor(_ device: UInt) -> Int { Int((device & 0xff) | ((device >> 12) & ~UInt(0xff))) }
-    static func makeDevice(major: Int, minor: Int) -> dev_t {
+    public static func major(_ device: UInt) -> Int { Int(((device >> 8) & 0xfff) | ((device >> 32) & ~UInt(0xfff))) }
+    public static func minor(_ device: UInt) -> Int { Int((device & 0xff) | ((device >> 12) & ~UInt(0xff))) }
+    public static func makeDevice(major: Int, minor: Int) -> dev_t {
         let major = UInt64(major), minor = UInt64(minor)
         return dev_t((major & 0xfff) << 8 | (major & ~0xfff) << 32 | (minor & 0xff) | (minor & ~0xff) << 12)
     }

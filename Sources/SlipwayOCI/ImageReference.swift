@@ -111,7 +111,7 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     static func isAlnum(_ byte: UInt8) -> Bool { isLowerAlnum(byte) || (0x41...0x5a).contains(byte) }
 
     /// `[\w][\w.-]{0,127}`
-    static func isValidTag(_ tag: String) -> Bool {
+    public static func isValidTag(_ tag: String) -> Bool {
         let bytes = Array(tag.utf8)
         guard (1...maxTagLength).contains(bytes.count) else { return false }
         let word: (UInt8) -> Bool = { isAlnum($0) || $0 == UInt8(ascii: "_") }

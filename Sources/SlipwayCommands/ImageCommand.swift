@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// `slipway image …`
+struct ImageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Create and inspect OCI images.",
+        discussion: "Images are named oci:DIRECTORY[:TAG] (an OCI image layout, as skopeo and buildah name it).",
+        subcommands: [ImportRootfsCommand.self, InspectCommand.self]
+    )
+}
+
+extension ImageLocation {
+    /// The layout path and tag, for commands that so far read and write layouts only.
+    func requireLayout() throws -> (path: String, tag: String?) {
+        switch self {
+        case .layout(let path, let tag): return (path, tag)
+        case .registry:
+            throw CommandError("\(self): registry images are not supported by this command yet; use oci:DIRECTORY[:TAG]")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import SlipwayOCI
+import SlipwayStore
+
+/// `slipway image inspect oci:LAYOUT[:TAG]`
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show an image's digest, platform, configuration, labels and layers.",
+        discussion: "Every blob the image names is checked to be present with the size its descriptor states."
+    )
+
+    @Argument(help: "The image: oci:DIRECTORY[:TAG].")
+    var image: String
+
+    @Option(help: "The platform to pick from a multi-platform index, OS/ARCH[/VARIANT].")
+    var platform = "linux/amd64"
+
+    @Flag(help: "Also read every layer and verify it against its digest.")
+    var verify = false
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    /// What `--json` prints.
+    struct Report: Encodable {
+        var reference: String
+        var digest: Digest
+        var mediaType: String
+        var size: Int64
+        var platform: String
+        var platforms: [String]?
+        var created: String?
+        var config: ContainerConfig?
+        var labels: [String: String]
+        var layers: [Descriptor]
+        var history: [ImageConfiguration.History]?
+    }
+
+    func run() throws {
+        let location = try ImageLocation(parsing: image)
+        let (path, tag) = try location.requireLayout()
+        let layout = try OCILayout.open(at: path)
+        let descriptor = try layout.descriptor(tag: tag)
+        let loaded = try layout.blobs.loadImage(descriptor, platform: try Platform(parsing: platform),
+                                                verifyLayers: verify)
+        let configuration = loaded.configuration
+        let report = Report(
+            reference: location.description, digest: loaded.descriptor.digest,
+            mediaType: loaded.descriptor.mediaType, size: loaded.descriptor.size,
+            platform: configuration.platform.description,
+            platforms: loaded.index?.manifests.compactMap { $0.platform?.description },
+            created: configuration.created, config: configuration.config,
+            labels: configuration.config?.labels ?? [:], layers: loaded.manifest.layers,
+            history: configuration.history)
+        if json {
+            try printJSON(report)
+        } else {
+            printTable(report)
+        }
+    }
+
+    private func printTable(_ report: Report) {
+        var rows: [(String, String)] = [
+            ("Image", report.reference), ("Digest", report.digest.description), ("Media type", report.mediaType),
+            ("Platform", report.platform),
+        ]
+        if let platforms = report.platforms { rows.append(("Platforms", platforms.joined(separator: ", "))) }
+        if let created = report.created { rows.append(("Created", created)) }
+        let config = report.config
+        if let entrypoint = config?.entrypoint { rows.append(("Entrypoint", entrypoint.description)) }
+        if let cmd = config?.cmd { rows.append(("Cmd", cmd.description)) }
+        if let dir = config?.workingDir { rows.append(("WorkingDir", dir)) }
+        if let user = config?.user { rows.append(("User", user)) }
+        if let ports = config?.exposedPorts { rows.append(("Ports", ports.sorted().joined(separator: ", "))) }
+        for variable in config?.env ?? [] { rows.append(("Env", variable)) }
+        for (key, value) in report.labels.sorted(by: { $0.key < $1.key }) { rows.append(("Label", "\(key)=\(value)")) }
+        let total = report.layers.reduce(Int64(0)) { $0 + $1.size }
+        rows.append(("Layers", "\(report.layers.count), \(formatBytes(total))"))
+        let width = rows.map(\.0.count).max() ?? 0
+        for (key, value) in rows {
+            print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+        }
+        for layer in report.layers {
+            print("  \(layer.digest)  \(formatBytes(layer.size).padding(toLength: 10, withPad: " ", startingAt: 0))  \(layer.mediaType)")
+        }
+    }
+}

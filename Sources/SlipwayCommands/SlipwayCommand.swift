@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+
+/// The root of the command line: `slipway <command>`.
+public struct SlipwayCommand: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "slipway",
+        abstract: "Push-to-deploy for containerised web applications: build, store, scan and deploy images.",
+        discussion: """
+            Exit codes: 0 success, 1 failure, 2 usage error.
+            State lives in $SLIPWAY_HOME (default ~/.slipway).
+            """,
+        subcommands: [VersionCommand.self, ImageCommand.self]
+    )
+
+    public init() {}
+
+    /// Runs the command line and returns the process exit code: 0 ok, 1 failure, 2 usage error.
+    public static func run(arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return 0
+            }
+            let message = fullMessage(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                return 2
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            return 1
+        }
+    }
+}
+
+/// `slipway version`
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "version", abstract: "Print Slipway's version and the git commit it was built from.")
+
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() throws {
+        if json {
+            try printJSON(["version": SlipwayCommand.version, "commit": BuildInfo.commit])
+        } else {
+            print("slipway \(SlipwayCommand.version) (commit \(BuildInfo.commit))")
+        }
+    }
+}
