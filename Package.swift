@@ -33,7 +33,7 @@ let package = Package(
 
         .testTarget(name: "SlipwayOCITests", dependencies: ["SlipwayOCI", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayArchiveTests", dependencies: ["SlipwayArchive", "SlipwayTestSupport"]),
-        .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayStore", "SlipwayTestSupport"]),
+        .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayStore", "SlipwayTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "SlipwayCommandsTests",
             dependencies: ["SlipwayCommands", "SlipwayTestSupport"]
