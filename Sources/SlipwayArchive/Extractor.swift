@@ -51,6 +51,9 @@ public final class Extractor {
         while let entry = try reader.next() {
             try extract(entry, content: reader)
         }
+        // Read to the end of the stream, past the end-of-archive marker, so that a verifying source sees
+        // every byte and can fail on a digest mismatch.
+        while try !tar.read(upTo: streamChunkSize).isEmpty {}
         // Directory times last: writing their children changed them.
         for item in directoryTimes.reversed() {
             try FileSystem.setTimes(item.path, seconds: item.seconds, nanoseconds: item.nanoseconds)

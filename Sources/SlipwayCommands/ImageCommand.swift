@@ -4,9 +4,9 @@ import ArgumentParser
 struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Create and inspect OCI images.",
+        abstract: "Create, inspect and unpack OCI images.",
         discussion: "Images are named oci:DIRECTORY[:TAG] (an OCI image layout, as skopeo and buildah name it).",
-        subcommands: [ImportRootfsCommand.self, InspectCommand.self]
+        subcommands: [ImportRootfsCommand.self, InspectCommand.self, UnpackCommand.self]
     )
 }
 

@@ -29,13 +29,8 @@ public struct SlipwayCommand: ParsableCommand {
                 print(fullMessage(for: error))
                 return 0
             }
-            let message = fullMessage(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((message + "\n").utf8))
-                return 2
-            }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
-            return 1
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            return code == .validationFailure ? 2 : 1
         }
     }
 }

@@ -146,6 +146,25 @@ func file(_ name: String) -> TarEntry { TarEntry(name: name, kind: .regular) }
         #expect(try fm.contentsOfDirectory(atPath: box.root + "/data") == ["new"])
     }
 
+    /// A layer's source is read to its end, so a verifying reader beneath it gets to check the whole blob.
+    @Test func readsTheLayerToItsEnd() throws {
+        final class Recorder: ByteReader {
+            let inner: MemoryReader
+            var sawEnd = false
+            init(_ bytes: [UInt8]) { inner = MemoryReader(bytes) }
+            func read(upTo maxLength: Int) throws -> [UInt8] {
+                let chunk = try inner.read(upTo: maxLength)
+                if chunk.isEmpty { sawEnd = true }
+                return chunk
+            }
+        }
+        let box = try Sandbox()
+        // Trailing zero blocks beyond the end marker, as many writers pad to a record size.
+        let source = Recorder(try makeTar([(file("a"), "1")]) + [UInt8](repeating: 0, count: 10 * 512))
+        try Extractor(root: box.root).extractLayer(source)
+        #expect(source.sawEnd)
+    }
+
     @Test func unpackIsAllOrNothing() throws {
         let dir = TemporaryDirectory()
         let good = try makeTar([(file("a"), "1")])
