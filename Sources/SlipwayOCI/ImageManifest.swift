@@ -100,13 +100,9 @@ public struct ImageIndex: Hashable, Sendable, Codable, PreservesUnknownFields {
 
     public func encoded() throws -> [UInt8] { try CanonicalJSON.encode(self) }
 
-    /// The entry for `platform`: exact os/architecture match, and the variant too when one is asked for.
+    /// The first entry whose platform satisfies `platform` (see `Platform.satisfies`).
     public func manifest(for platform: Platform) -> Descriptor? {
-        manifests.first { entry in
-            guard let candidate = entry.platform else { return false }
-            return candidate.os == platform.os && candidate.architecture == platform.architecture
-                && (platform.variant == nil || candidate.variant == platform.variant)
-        }
+        manifests.first { $0.platform?.satisfies(platform) == true }
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {

@@ -53,7 +53,8 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
 
         let name = String(rest)
         guard !name.isEmpty else { throw fail("repository", "is empty") }
-        if name.utf8.count == 64, name.utf8.allSatisfy(Self.isLowerHex) {
+        // Like Docker, refuse only a whole reference that is 64 hex digits: `<hex>:tag` names a repository.
+        if input.utf8.count == 64, input.utf8.allSatisfy(Self.isLowerHex) {
             throw fail("repository", "cannot be a 64-character hex string (that is an image ID, not a name)")
         }
 

@@ -1,11 +1,13 @@
 /// The platform an image runs on, as in an index entry or an image configuration.
 /// https://github.com/opencontainers/image-spec/blob/v1.1.0/image-index.md#image-index-property-descriptions
-public struct Platform: Codable, Hashable, Sendable, CustomStringConvertible {
+public struct Platform: Codable, Hashable, Sendable, CustomStringConvertible, PreservesUnknownFields {
     public var architecture: String
     public var os: String
     public var osVersion: String?
     public var osFeatures: [String]?
     public var variant: String?
+    /// Fields not modelled here (Docker's `features`, for one), kept so a round trip does not lose them.
+    public var unknownFields: [String: JSONValue] = [:]
 
     public init(os: String, architecture: String, variant: String? = nil, osVersion: String? = nil,
                 osFeatures: [String]? = nil) {
@@ -31,9 +33,39 @@ public struct Platform: Codable, Hashable, Sendable, CustomStringConvertible {
         [os, architecture, variant].compactMap { $0 }.joined(separator: "/")
     }
 
-    enum CodingKeys: String, CodingKey {
+    /// Whether an image for `self` serves a request for `wanted`: same OS and architecture, and the same variant
+    /// when one is asked for. `arm64` without a variant means `v8`, as containerd normalises it.
+    public func satisfies(_ wanted: Platform) -> Bool {
+        guard os == wanted.os, architecture == wanted.architecture, let variant = wanted.variant else {
+            return os == wanted.os && architecture == wanted.architecture
+        }
+        let defaultVariant = architecture == "arm64" ? "v8" : nil
+        return (self.variant ?? defaultVariant) == variant
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case architecture, os, variant
         case osVersion = "os.version"
         case osFeatures = "os.features"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try container.decode(String.self, forKey: .architecture)
+        os = try container.decode(String.self, forKey: .os)
+        osVersion = try container.decodeIfPresent(String.self, forKey: .osVersion)
+        osFeatures = try container.decodeIfPresent([String].self, forKey: .osFeatures)
+        variant = try container.decodeIfPresent(String.self, forKey: .variant)
+        unknownFields = try Self.decodeUnknownFields(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(architecture, forKey: .architecture)
+        try container.encode(os, forKey: .os)
+        try container.encodeIfPresent(osVersion, forKey: .osVersion)
+        try container.encodeIfPresent(osFeatures, forKey: .osFeatures)
+        try container.encodeIfPresent(variant, forKey: .variant)
+        try encodeUnknownFields(to: encoder)
     }
 }
