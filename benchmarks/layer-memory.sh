@@ -30,7 +30,7 @@ for i in $(seq 1 "$files"); do
     if (( i % 2 )); then
         head -c $(( 16 << 20 )) /dev/urandom > "$d/blob$i.bin"
     else
-        yes "line $i of a log file that compresses well, as source code and assets do" | head -c $(( 16 << 20 )) > "$d/text$i.txt"
+        head -c $(( 16 << 20 )) < <(yes "line $i of a log file that compresses well, as source code and assets do") > "$d/text$i.txt"
     fi
 done
 

@@ -6,7 +6,10 @@ struct ImageCommand: ParsableCommand {
         commandName: "image",
         abstract: "Create, inspect and unpack OCI images.",
         discussion: "Images are named oci:DIRECTORY[:TAG] (an OCI image layout, as skopeo and buildah name it).",
-        subcommands: [ImportRootfsCommand.self, InspectCommand.self, UnpackCommand.self]
+        subcommands: [
+            ImportRootfsCommand.self, InspectCommand.self, UnpackCommand.self, ImportCommand.self, ExportCommand.self,
+            ListCommand.self,
+        ]
     )
 }
 

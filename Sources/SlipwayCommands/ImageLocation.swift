@@ -1,3 +1,4 @@
+import ArgumentParser
 import SlipwayOCI
 
 /// Where an image is, as the image commands take it: `oci:DIR[:TAG]` (an OCI image layout on disk, as
@@ -12,17 +13,17 @@ enum ImageLocation: CustomStringConvertible, Equatable {
             let rest = text.dropFirst(4)
             let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             guard let path = parts.first, !path.isEmpty else {
-                throw CommandError("'\(text)': expected oci:DIRECTORY[:TAG]")
+                throw ValidationError("'\(text)': expected oci:DIRECTORY[:TAG]")
             }
             let tag = parts.count == 2 ? String(parts[1]) : nil
             if let tag, !ImageReference.isValidTag(tag) {
-                throw CommandError("'\(text)': tag '\(tag)' must be 1 to 128 of A-Z a-z 0-9 _ . - and not start with . or -")
+                throw ValidationError("'\(text)': tag '\(tag)' must be 1 to 128 of A-Z a-z 0-9 _ . - and not start with . or -")
             }
             self = .layout(path: String(path), tag: tag)
         } else if text.hasPrefix("docker://") {
             self = .registry(try ImageReference(parsing: String(text.dropFirst("docker://".count))))
         } else {
-            throw CommandError("'\(text)': name an image as oci:DIRECTORY[:TAG] or docker://REFERENCE")
+            throw ValidationError("'\(text)': name an image as oci:DIRECTORY[:TAG] or docker://REFERENCE")
         }
     }
 

@@ -120,7 +120,7 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`
-    static func isValidPathComponent(_ component: Substring) -> Bool {
+    public static func isValidPathComponent(_ component: Substring) -> Bool {
         let bytes = Array(component.utf8)
         guard let first = bytes.first, let last = bytes.last, isLowerAlnum(first), isLowerAlnum(last) else {
             return false
