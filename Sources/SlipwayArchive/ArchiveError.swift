@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Errors from reading, writing and extracting archives; each names the entry, path or stream at fault.
 public enum ArchiveError: Error, CustomStringConvertible, Equatable {
     case io(path: String, operation: String, errno: Int32)
@@ -27,11 +31,3 @@ public enum ArchiveError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -87,9 +87,11 @@ public final class Extractor {
     private func extract(_ entry: TarEntry, content: TarReader) throws {
         let components = try Self.components(of: entry.name, entry: entry.name)
         guard let leaf = components.last else { return }  // "./": the root itself
-        let parent = try resolveDirectory(Array(components.dropLast()), entry: entry.name, create: true)
 
         if options.applyWhiteouts, leaf.hasPrefix(".wh.") {
+            // A whiteout under a directory that does not exist hides nothing.
+            guard let parent = try resolveDirectory(Array(components.dropLast()), entry: entry.name, create: false)
+            else { return }
             if leaf == ".wh..wh..opq" {
                 for name in try FileSystem.list(parent) where !writtenThisLayer.contains(parent + "/" + name) {
                     try FileSystem.removeTree(parent + "/" + name)
@@ -104,6 +106,7 @@ public final class Extractor {
             return
         }
 
+        let parent = try resolveDirectory(Array(components.dropLast()), entry: entry.name, create: true)!
         let path = parent + "/" + leaf
         let existing = try FileSystem.lstatOrNil(path)
         if let existing, !(entry.kind == .directory && FileSystem.isDirectory(existing)) {
@@ -136,8 +139,8 @@ public final class Extractor {
                 throw ArchiveError.unsafeEntry(name: entry.name, reason: "hardlink to the root directory")
             }
             let targetParent = try resolveDirectory(Array(targetComponents.dropLast()), entry: entry.name, create: false)
-            let target = targetParent + "/" + targetLeaf
-            guard let info = try FileSystem.lstatOrNil(target), !FileSystem.isDirectory(info) else {
+            let target = (targetParent ?? root) + "/" + targetLeaf
+            guard targetParent != nil, let info = try FileSystem.lstatOrNil(target), !FileSystem.isDirectory(info) else {
                 throw ArchiveError.unsupportedEntry(
                     name: entry.name, reason: "hardlink target '\(entry.linkName)' is not a file earlier in the archive")
             }
@@ -196,9 +199,9 @@ public final class Extractor {
         return parts
     }
 
-    /// Resolves directory components inside the root, following symlinks with the root as `/`; creates
-    /// missing directories when asked. Returns the real path.
-    private func resolveDirectory(_ components: [String], entry: String, create: Bool) throws -> String {
+    /// Resolves directory components inside the root, following symlinks with the root as `/`, and returns the
+    /// real path. A missing directory is created when `create` is set; otherwise the result is nil.
+    private func resolveDirectory(_ components: [String], entry: String, create: Bool) throws -> String? {
         var resolved: [String] = []
         var pending = components[...]
         var hops = 0
@@ -213,9 +216,7 @@ public final class Extractor {
             }
             let path = root + "/" + (resolved + [component]).joined(separator: "/")
             guard let info = try FileSystem.lstatOrNil(path) else {
-                guard create else {
-                    throw ArchiveError.unsupportedEntry(name: entry, reason: "'\(path.dropFirst(root.count + 1))' does not exist")
-                }
+                guard create else { return nil }
                 try FileSystem.makeDirectory(path)
                 writtenThisLayer.insert(path)
                 resolved.append(component)

@@ -26,12 +26,7 @@ public struct ImageManifest: Hashable, Sendable, Codable, PreservesUnknownFields
     /// Decodes and validates a manifest; errors name the offending field.
     public static func decode(_ bytes: [UInt8]) throws(OCIError) -> ImageManifest {
         let manifest = try CanonicalJSON.decode(ImageManifest.self, from: bytes, what: "image manifest")
-        guard manifest.schemaVersion == 2 else {
-            throw .invalidJSON(what: "image manifest", reason: "schemaVersion is \(manifest.schemaVersion), must be 2")
-        }
-        if let mediaType = manifest.mediaType, !MediaType.manifests.contains(mediaType) {
-            throw .unsupportedMediaType(mediaType, expected: MediaType.manifests.sorted())
-        }
+        try checkHeader(manifest.schemaVersion, manifest.mediaType, allowed: MediaType.manifests, what: "image manifest")
         return manifest
     }
 
@@ -89,12 +84,7 @@ public struct ImageIndex: Hashable, Sendable, Codable, PreservesUnknownFields {
     /// Decodes and validates an index; errors name the offending field.
     public static func decode(_ bytes: [UInt8]) throws(OCIError) -> ImageIndex {
         let index = try CanonicalJSON.decode(ImageIndex.self, from: bytes, what: "image index")
-        guard index.schemaVersion == 2 else {
-            throw .invalidJSON(what: "image index", reason: "schemaVersion is \(index.schemaVersion), must be 2")
-        }
-        if let mediaType = index.mediaType, !MediaType.indexes.contains(mediaType) {
-            throw .unsupportedMediaType(mediaType, expected: MediaType.indexes.sorted())
-        }
+        try checkHeader(index.schemaVersion, index.mediaType, allowed: MediaType.indexes, what: "image index")
         return index
     }
 
@@ -129,5 +119,17 @@ public struct ImageIndex: Hashable, Sendable, Codable, PreservesUnknownFields {
         try container.encodeIfPresent(subject, forKey: .subject)
         try container.encodeIfPresent(annotations, forKey: .annotations)
         try encodeUnknownFields(to: encoder)
+    }
+}
+
+/// Both manifests and indexes carry `schemaVersion: 2` and, optionally, their own media type.
+private func checkHeader(_ schemaVersion: Int, _ mediaType: String?, allowed: Set<String>, what: String)
+    throws(OCIError)
+{
+    guard schemaVersion == 2 else {
+        throw .invalidJSON(what: what, reason: "schemaVersion is \(schemaVersion), must be 2")
+    }
+    if let mediaType, !allowed.contains(mediaType) {
+        throw .unsupportedMediaType(mediaType, expected: allowed.sorted())
     }
 }

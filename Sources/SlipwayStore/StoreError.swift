@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SlipwayOCI
 
 /// Errors from the blob store, image layouts and the state database; each names the digest, path or table.
@@ -33,7 +36,3 @@ public enum StoreError: Error, CustomStringConvertible {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

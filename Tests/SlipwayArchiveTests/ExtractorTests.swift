@@ -139,7 +139,9 @@ func file(_ name: String) -> TarEntry { TarEntry(name: name, kind: .regular) }
             (file(".wh.gone"), ""),
             (file("data/new"), "6"),  // written in this layer before the opaque marker: kept
             (file("data/.wh..wh..opq"), ""),
+            (file("never/was/.wh.here"), ""),  // hides nothing, creates nothing
         ])
+        #expect(!FileManager.default.fileExists(atPath: box.root + "/never"))
         let fm = FileManager.default
         #expect(try fm.contentsOfDirectory(atPath: box.root + "/app") == ["keep"])
         #expect(!fm.fileExists(atPath: box.root + "/gone"))
