@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "slipway",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "slipway", targets: ["slipway"]),
     ],
@@ -11,19 +11,31 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // zlib (Debian: zlib1g-dev) and <sys/xattr.h>.
-        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+        .systemLibrary(name: "CSlipwaySystem", path: "Sources/CSlipwaySystem"),
 
         .target(name: "SlipwayOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "SlipwayArchive", dependencies: ["CSystem"]),
+        .target(name: "SlipwayArchive", dependencies: ["CSlipwaySystem"]),
         .target(name: "SlipwayStore", dependencies: ["SlipwayOCI", "SlipwayArchive", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "SlipwayRegistry",
+            dependencies: [
+                "SlipwayOCI", "SlipwayArchive", "SlipwayStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "SlipwayCommands",
             dependencies: [
-                "SlipwayOCI", "SlipwayArchive", "SlipwayStore",
+                "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             plugins: ["BuildInfoPlugin"]
         ),
@@ -34,6 +46,13 @@ let package = Package(
         .testTarget(name: "SlipwayOCITests", dependencies: ["SlipwayOCI", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayArchiveTests", dependencies: ["SlipwayArchive", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayStore", "SlipwayTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "SlipwayRegistryTests",
+            dependencies: [
+                "SlipwayRegistry", "SlipwayTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "SlipwayCommandsTests",
             dependencies: ["SlipwayCommands", "SlipwayTestSupport"]

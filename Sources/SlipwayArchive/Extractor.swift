@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CSystem
+import CSlipwaySystem
 
 /// What extraction may do beyond writing plain files, directories and links.
 public struct ExtractOptions: Sendable {

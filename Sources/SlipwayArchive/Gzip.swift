@@ -1,4 +1,4 @@
-import CSystem
+import CSlipwaySystem
 
 /// Decompresses a gzip stream (RFC 1952) as it is read, including streams of several concatenated members.
 /// A stream that ends before the gzip trailer is reported as `truncated`, corrupt data as `corruptGzip`.

@@ -95,6 +95,13 @@ public final class FileReader: ByteReader {
 
     deinit { close(fd) }
 
+    /// Moves to `offset` bytes from the start of the file.
+    public func seek(to offset: Int64) throws {
+        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
+            throw ArchiveError.io(path: path, operation: "seek in", errno: errno)
+        }
+    }
+
     public func read(upTo maxLength: Int) throws -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: maxLength)
         while true {

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CSystem
+import CSlipwaySystem
 
 /// How a directory tree becomes layer entries.
 public struct LayerOptions: Sendable {

@@ -31,10 +31,10 @@ struct ImportRootfsCommand: ParsableCommand {
     @Option(name: .customLong("env"), help: "An environment variable KEY=VALUE (repeatable).")
     var environment: [String] = []
 
-    @Option(parsing: .singleValue, help: "One argument of the default command (repeatable, in order).")
+    @Option(parsing: .unconditionalSingleValue, help: "One argument of the default command (repeatable, in order).")
     var cmd: [String] = []
 
-    @Option(parsing: .singleValue, help: "One argument of the entrypoint (repeatable, in order).")
+    @Option(parsing: .unconditionalSingleValue, help: "One argument of the entrypoint (repeatable, in order).")
     var entrypoint: [String] = []
 
     @Option(help: "The working directory of the image's containers.")

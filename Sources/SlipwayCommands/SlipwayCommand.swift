@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// The root of the command line: `slipway <command>`.
-public struct SlipwayCommand: ParsableCommand {
+public struct SlipwayCommand: AsyncParsableCommand {
     public static let version = "0.1.0"
 
     public static let configuration = CommandConfiguration(
@@ -12,16 +12,20 @@ public struct SlipwayCommand: ParsableCommand {
             Exit codes: 0 success, 1 failure, 2 usage error.
             State lives in $SLIPWAY_HOME (default ~/.slipway).
             """,
-        subcommands: [VersionCommand.self, ImageCommand.self]
+        subcommands: [VersionCommand.self, ServeCommand.self, ImageCommand.self]
     )
 
     public init() {}
 
     /// Runs the command line and returns the process exit code: 0 ok, 1 failure, 2 usage error.
-    public static func run(arguments: [String]) -> Int32 {
+    public static func run(arguments: [String]) async -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
             return 0
         } catch {
             let code = exitCode(for: error)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SlipwayOCI
+import SlipwayRegistry
 import SlipwayStore
 
 /// `slipway image import oci:LAYOUT[:TAG] REPOSITORY[:TAG]`
@@ -25,17 +26,11 @@ struct ImportCommand: ParsableCommand {
         let name = try StoreName(parsing: name)
         let layout = try OCILayout.open(at: path)
         let descriptor = try layout.descriptor(tag: tag)
-        let home = SlipwayHome.fromEnvironment()
-        let store = try home.blobStore()
+        let registry = try Registry(home: SlipwayHome.fromEnvironment())
         let progress = Progress("Importing \(image)")
-        let summary = try ImageTransfer.copy(descriptor, from: layout.blobs, to: store)
+        let summary = try registry.importImage(descriptor, from: layout.blobs, repository: name.repository, tag: name.tag)
         progress.finish("\(summary.blobsCopied) blob(s), \(formatBytes(summary.bytesCopied)) copied, "
                             + "\(summary.blobsSkipped) already present")
-        let labels = try store.loadImage(descriptor).configuration.config?.labels ?? [:]
-        try home.database().record(
-            ImageRecord(digest: descriptor.digest, repository: name.repository, mediaType: descriptor.mediaType,
-                        size: descriptor.size, labels: labels),
-            tag: name.tag)
         print("\(name) \(descriptor.digest)")
     }
 }
@@ -58,18 +53,15 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("the output must be oci:DIRECTORY:TAG")
         }
         let home = SlipwayHome.fromEnvironment()
-        guard let digest = try home.database().digest(repository: name.repository, tag: name.tag) else {
+        let registry = try Registry(home: home)
+        guard let record = try registry.manifest(.tag(name.tag), in: name.repository) else {
             throw CommandError("no image \(name) in the store \(home.path); `slipway image list` shows what is there")
         }
-        guard let record = try home.database().images().first(where: { $0.image.digest == digest.description })?.image else {
-            throw CommandError("the store's record of \(digest) is missing")
-        }
-        let descriptor = Descriptor(mediaType: record.mediaType, digest: digest, size: record.size)
         let layout = try OCILayout.openOrCreate(at: path)
-        let summary = try ImageTransfer.copy(descriptor, from: try home.blobStore(), to: layout.blobs)
-        try layout.tag(descriptor, as: tag)
+        let summary = try ImageTransfer.copy(record.descriptor, from: registry.store, to: layout.blobs)
+        try layout.tag(record.descriptor, as: tag)
         note("Exported \(summary.blobsCopied) blob(s), \(formatBytes(summary.bytesCopied))")
-        print("\(output) \(digest)")
+        print("\(output) \(record.digest)")
     }
 }
 
@@ -87,13 +79,13 @@ struct ListCommand: ParsableCommand {
         var size: Int64
         var revision: String?
         var branch: String?
-        var created: Date
+        var pushed: Date
     }
 
     func run() throws {
-        let rows = try SlipwayHome.fromEnvironment().database().images().map { image, tags in
-            Row(digest: image.digest, repository: image.repository, tags: tags, size: image.size,
-                revision: image.revision, branch: image.branch, created: image.createdAt)
+        let rows = try SlipwayHome.fromEnvironment().database().manifests().map { manifest, tags in
+            Row(digest: manifest.digest, repository: manifest.repository, tags: tags, size: manifest.size,
+                revision: manifest.revision, branch: manifest.branch, pushed: manifest.pushedAt)
         }
         if json { return try printJSON(rows) }
         if rows.isEmpty { return note("No images yet: `slipway image import` adds one.") }

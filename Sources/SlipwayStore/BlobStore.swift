@@ -170,9 +170,15 @@ public final class BlobIngest: ByteWriter {
         try file.write(bytes)
     }
 
-    /// Verifies what was written and makes it visible; returns its digest and size.
+    /// Verifies what was written and makes it visible; returns its digest and size. `expected` (when the
+    /// digest is known only at the end, as in a chunked upload) overrides the one given at the start.
     @discardableResult
-    public func commit() throws -> (digest: Digest, size: Int64) {
+    public func commit(expected: Digest? = nil) throws -> (digest: Digest, size: Int64) {
+        let expected = expected ?? self.expected
+        if let expected, expected.algorithm != digester.algorithm {
+            abort()
+            throw StoreError.unsupportedAlgorithm(expected, hashedWith: digester.algorithm)
+        }
         guard let file else { throw StoreError.io(path: stagingPath, operation: "commit twice", errno: EBADF) }
         defer { abort() }
         try file.close(sync: true)

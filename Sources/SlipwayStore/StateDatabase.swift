@@ -41,26 +41,48 @@ public final class StateDatabase: Sendable {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("0001-images") { db in
-            // Images Slipway knows of, with where they came from (from their config labels).
-            try db.create(table: "image") { table in
-                table.primaryKey("digest", .text)
-                table.column("repository", .text).notNull()
+        migrator.registerMigration("0001-registry") { db in
+            // Repositories of the registry, created by their first push.
+            try db.create(table: "repository") { table in
+                table.primaryKey("name", .text)
+                table.column("created_at", .datetime).notNull()
+            }
+            // Which blobs a repository holds (pushed, mounted or imported). The bytes are in the blob store,
+            // shared by all repositories; a blob is readable through a repository only when linked to it.
+            try db.create(table: "repository_blob") { table in
+                table.column("repository", .text).notNull().references("repository", onDelete: .cascade)
+                table.column("digest", .text).notNull()
+                table.column("size", .integer).notNull()
+                table.column("created_at", .datetime).notNull()
+                table.primaryKey(["repository", "digest"])
+            }
+            // Manifests and indexes, with what list-images shows: push time, size, and the config labels that
+            // say where the image came from.
+            try db.create(table: "manifest") { table in
+                table.column("repository", .text).notNull().references("repository", onDelete: .cascade)
+                table.column("digest", .text).notNull()
                 table.column("media_type", .text).notNull()
                 table.column("size", .integer).notNull()
+                table.column("artifact_type", .text)
+                table.column("subject", .text)
+                table.column("annotations", .text)
                 table.column("revision", .text)
                 table.column("branch", .text)
                 table.column("source", .text)
-                table.column("created_at", .datetime).notNull()
+                table.column("pushed_at", .datetime).notNull()
+                table.primaryKey(["repository", "digest"])
             }
-            try db.create(index: "image_by_revision", on: "image", columns: ["revision"])
-            // A tag is a movable name for an image in a repository.
+            try db.create(index: "manifest_by_subject", on: "manifest", columns: ["repository", "subject"])
+            try db.create(index: "manifest_by_revision", on: "manifest", columns: ["revision"])
+            // A tag is a movable name for a manifest in a repository.
             try db.create(table: "tag") { table in
                 table.column("repository", .text).notNull()
                 table.column("name", .text).notNull()
-                table.column("digest", .text).notNull().references("image", onDelete: .restrict)
+                table.column("digest", .text).notNull()
                 table.column("updated_at", .datetime).notNull()
                 table.primaryKey(["repository", "name"])
+                table.foreignKey(["repository", "digest"], references: "manifest", columns: ["repository", "digest"],
+                                 onDelete: .cascade)
             }
         }
         return migrator

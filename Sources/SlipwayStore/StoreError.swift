@@ -13,6 +13,7 @@ public enum StoreError: Error, CustomStringConvertible {
     case tagUnknown(layout: String, tag: String, available: [String])
     case invalidImage(String)
     case database(path: String, reason: String)
+    case unsupportedAlgorithm(Digest, hashedWith: Digest.Algorithm)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum StoreError: Error, CustomStringConvertible {
             return "no image tagged '\(tag)' in \(layout) (\(names))"
         case .invalidImage(let reason):
             return reason
+        case .unsupportedAlgorithm(let digest, let algorithm):
+            return "cannot verify \(digest): the content was hashed with \(algorithm.rawValue) as it arrived"
         case .database(let path, let reason):
             return "state database \(path): \(reason)"
         }

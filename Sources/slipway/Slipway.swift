@@ -3,7 +3,7 @@ import SlipwayCommands
 
 @main
 struct Slipway {
-    static func main() {
-        exit(SlipwayCommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
+    static func main() async {
+        exit(await SlipwayCommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
     }
 }

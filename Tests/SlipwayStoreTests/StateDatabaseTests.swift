@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SlipwayOCI
 import SlipwayTestSupport
 import Testing
 
@@ -13,23 +14,25 @@ import Testing
         do {
             let database = try StateDatabase(path: path)
             #expect(try database.appliedMigrations() == StateDatabase.migrations)
-            try database.writer.write { db in
-                try db.execute(sql: "INSERT INTO image (digest, repository, media_type, size, created_at) VALUES (?, ?, ?, ?, ?)",
-                               arguments: ["sha256:aa", "example", "application/vnd.oci.image.manifest.v1+json", 10, Date()])
-                try db.execute(sql: "INSERT INTO tag (repository, name, digest, updated_at) VALUES (?, ?, ?, ?)",
-                               arguments: ["example", "staging", "sha256:aa", Date()])
-            }
+            let digest = Digest(of: Array("manifest".utf8))
+            try database.putManifest(
+                ManifestRecord(repository: "example", digest: digest, mediaType: MediaType.ociManifest, size: 10,
+                               labels: [Annotation.revision: "abc", Annotation.branch: "main"]),
+                tag: "staging")
         }
         let reopened = try StateDatabase(path: path)
         #expect(try reopened.appliedMigrations() == StateDatabase.migrations)
-        let tags = try reopened.writer.read { db in try String.fetchAll(db, sql: "SELECT name FROM tag") }
-        #expect(tags == ["staging"])
+        let listed = try reopened.manifests()
+        #expect(listed.count == 1)
+        #expect(listed.first?.tags == ["staging"])
+        #expect(listed.first?.manifest.revision == "abc" && listed.first?.manifest.branch == "main")
     }
 
     @Test func foreignKeysAreEnforced() throws {
         let database = try StateDatabase(path: dir("slipway.sqlite"))
         #expect(throws: (any Error).self) {
             try database.writer.write { db in
+                try db.execute(sql: "INSERT INTO repository (name, created_at) VALUES ('r', 0)")
                 try db.execute(sql: "INSERT INTO tag (repository, name, digest, updated_at) VALUES ('r', 't', 'sha256:none', 0)")
             }
         }
