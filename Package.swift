@@ -53,6 +53,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "IntegrationTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(
             name: "SlipwayCommandsTests",
             dependencies: ["SlipwayCommands", "SlipwayTestSupport"]

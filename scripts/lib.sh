@@ -19,4 +19,22 @@ ensure_packages() {
 # What building Slipway needs (the Swift toolchain itself is expected on PATH).
 BUILD_PACKAGES=(zlib1g-dev libsqlite3-dev git)
 # What the tests and the main job talk to.
-RUNTIME_PACKAGES=(skopeo tar gzip diffutils time)
+RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-static docker.io runc tini buildah)
+# What the benchmarks run Slipway against.
+BENCHMARK_PACKAGES=(docker-registry)
+
+# start_dockerd: starts a Docker engine (with tini as its init) unless one answers already; stops it on exit.
+start_dockerd() {
+    if docker info >/dev/null 2>&1; then return; fi
+    say "Starting dockerd"
+    tini -s -- dockerd >/tmp/slipway-dockerd.log 2>&1 &
+    DOCKERD_PID=$!
+    trap 'kill "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null' EXIT
+    for _ in $(seq 1 60); do
+        docker info >/dev/null 2>&1 && return
+        sleep 1
+    done
+    echo "dockerd did not start; its log:" >&2
+    cat /tmp/slipway-dockerd.log >&2
+    exit 1
+}

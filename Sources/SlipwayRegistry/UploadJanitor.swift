@@ -10,8 +10,13 @@ public struct UploadJanitor: Service {
     public init(registry: Registry) { self.registry = registry }
 
     public func run() async throws {
+        // The sleep is cancelled on graceful shutdown, so SIGTERM never waits for the next round.
         while !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
             registry.uploads.purge(idleFor: idleLimit)
             try? registry.store.removeStaleIngests(olderThan: Int64(idleLimit))
         }

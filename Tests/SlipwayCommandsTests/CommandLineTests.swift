@@ -129,7 +129,8 @@ import Testing
 
     /// An image goes into the store and out again: import from a layout skopeo wrote, list, export to a
     /// layout that skopeo reads back, with the blobs identical throughout.
-    @Test(.enabled(if: which("skopeo") != nil)) func importListExportThroughTheStore() throws {
+    @Test func importListExportThroughTheStore() throws {
+        try requireTool("skopeo")
         let home = ["SLIPWAY_HOME": dir("home")]
         try dir.write("rootfs/srv/app.txt", "v1")
         #expect(try slipway("image", "import-rootfs", dir("rootfs"), "--output", "oci:\(dir("ours")):v1",

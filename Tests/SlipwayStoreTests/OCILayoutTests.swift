@@ -22,8 +22,6 @@ func writeImage(_ layout: OCILayout, tag: String, files: [String: String]) throw
     return manifest
 }
 
-let skopeoAvailable = which("skopeo") != nil
-
 @Suite struct OCILayoutTests {
     let dir = TemporaryDirectory("slipway-layout")
 
@@ -101,7 +99,8 @@ let skopeoAvailable = which("skopeo") != nil
     }
 
     /// skopeo reads what Slipway writes: it copies the image out of the layout and the blobs are ours, byte for byte.
-    @Test(.enabled(if: skopeoAvailable)) func skopeoReadsSlipwayLayouts() throws {
+    @Test func skopeoReadsSlipwayLayouts() throws {
+        try requireTool("skopeo")
         let layout = try OCILayout.openOrCreate(at: dir("layout"))
         let descriptor = try writeImage(layout, tag: "app", files: ["srv/index.html": "<p>hi</p>"])
         let image = try layout.blobs.loadImage(descriptor)
@@ -117,7 +116,8 @@ let skopeoAvailable = which("skopeo") != nil
 
     /// Slipway reads what skopeo writes: skopeo converts an image to Docker schema 2 and back into a new
     /// layout of its own making, and Slipway loads and verifies every blob of it.
-    @Test(.enabled(if: skopeoAvailable)) func slipwayReadsSkopeoLayouts() throws {
+    @Test func slipwayReadsSkopeoLayouts() throws {
+        try requireTool("skopeo")
         let layout = try OCILayout.openOrCreate(at: dir("layout"))
         _ = try writeImage(layout, tag: "app", files: ["etc/motd": "welcome"])
         var result = try run(["skopeo", "copy", "--format", "v2s2", "oci:\(dir("layout")):app", "dir:\(dir("v2s2"))"])

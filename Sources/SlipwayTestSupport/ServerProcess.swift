@@ -1,0 +1,84 @@
+import Foundation
+
+/// A `slipway serve` process on a free loopback port, with its own temporary home; stopped (SIGTERM) when
+/// released.
+public final class ServerProcess: @unchecked Sendable {
+    public let home: TemporaryDirectory
+    /// `127.0.0.1:PORT`
+    public let address: String
+    private let process: Process
+    private let logPath: String
+
+    public init(arguments: [String] = [], environment: [String: String] = [:]) throws {
+        home = TemporaryDirectory("slipway-server")
+        logPath = home("server.log")
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: slipwayExecutable)
+        process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["SLIPWAY_HOME": home("home")].merging(environment) { $1 }) { $1 }
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+
+        let deadline = Date().addingTimeInterval(30)
+        var found: String?
+        while found == nil, Date() < deadline, process.isRunning {
+            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"listening on 127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
+                found = String(text[range].dropFirst("listening on ".count))
+            } else {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        guard let found else {
+            process.terminate()
+            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            throw ServerError(message: "slipway serve did not start within 30 s: \(text)")
+        }
+        address = found
+    }
+
+    deinit {
+        if process.isRunning { _ = stop() }
+    }
+
+    /// What the server has printed so far.
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Stops the server with SIGTERM and returns its exit status; one that has not stopped after 15 s is
+    /// killed (and the status says so).
+    public func stop() -> Int32 {
+        process.terminate()
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    struct ServerError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+}
+
+/// Fails with a message that says how to get `tool`, rather than skipping: the test scripts install every
+/// tool the tests use, so a missing one is a broken setup, not a reason to pass.
+public func requireTool(_ tool: String) throws {
+    guard which(tool) != nil else {
+        throw ToolMissing(tool: tool)
+    }
+}
+
+struct ToolMissing: Error, CustomStringConvertible {
+    let tool: String
+    var description: String { "\(tool) is not installed; run scripts/test, which installs what the tests need" }
+}
+
+/// Whether a Docker engine answers on the default socket.
+public func dockerIsRunning() -> Bool {
+    (try? run(["docker", "info", "--format", "{{.ServerVersion}}"]).status) == 0
+}
