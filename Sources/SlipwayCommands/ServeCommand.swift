@@ -10,7 +10,7 @@ import SlipwayStore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run Slipway's server: the OCI registry at /v2/ (more components as they land).",
+        abstract: "Run Slipway's server: the OCI registry at /v2/ and Prometheus metrics at /metrics.",
         discussion: """
             Listens on 127.0.0.1:5000 unless told otherwise; port 0 picks a free port, and the address \
             actually bound is printed as "listening on HOST:PORT". Stops gracefully on SIGTERM or SIGINT.
@@ -48,8 +48,17 @@ struct ServeCommand: AsyncParsableCommand {
         let home = SlipwayHome.fromEnvironment()
         let registry = try Registry(home: home)
         try registry.store.removeStaleIngests()
+        let registryResponder = RegistryResponder<BasicRequestContext>(registry: registry)
+        let responder = CallbackResponder<BasicRequestContext> { request, context in
+            if request.uri.path == "/metrics" {
+                let text = registry.metrics.render()
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                                body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
+            return try await registryResponder.respond(to: request, context: context)
+        }
         let app = Application(
-            responder: RegistryResponder<BasicRequestContext>(registry: registry),
+            responder: responder,
             configuration: .init(address: .hostname(host, port: port), serverName: "slipway"),
             services: [UploadJanitor(registry: registry)],
             onServerRunning: { channel in

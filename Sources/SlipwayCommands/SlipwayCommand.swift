@@ -12,7 +12,7 @@ public struct SlipwayCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 failure, 2 usage error.
             State lives in $SLIPWAY_HOME (default ~/.slipway).
             """,
-        subcommands: [VersionCommand.self, ServeCommand.self, ImageCommand.self]
+        subcommands: [VersionCommand.self, ServeCommand.self, ImageCommand.self, GCCommand.self]
     )
 
     public init() {}

@@ -19,6 +19,7 @@ public final class Registry: Sendable {
     public let store: BlobStore
     public let database: StateDatabase
     let uploads = UploadSessions()
+    public let metrics = RegistryMetrics()
     private let subscribers = SubscriberList()
 
     /// The largest manifest accepted, as the spec suggests registries enforce.

@@ -24,22 +24,29 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
     public init(registry: Registry) { self.registry = registry }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        let route = RegistryRoute.parse(path: request.uri.path)
+        let received = ByteCounter()
+        var response: Response
         do {
-            guard let route = RegistryRoute.parse(path: request.uri.path) else {
+            guard let route else {
                 throw RegistryError(.nameUnknown, "no such endpoint: \(request.uri.path)", status: .notFound)
             }
             if let name = route.name { try RegistryRoute.validateName(name) }
-            return try await handle(route, request)
+            response = try await handle(route, request, received: received)
         } catch let error as RegistryError {
-            return try error.response(from: request, context: context)
+            response = try error.response(from: request, context: context)
         } catch {
             context.logger.error("registry: \(request.method) \(request.uri.path): \(error)")
-            return try RegistryError(.unsupported, "internal error: \(error)", status: .internalServerError)
+            response = try RegistryError(.unsupported, "internal error: \(error)", status: .internalServerError)
                 .response(from: request, context: context)
         }
+        let sent = request.method == .head ? 0 : response.headers[.contentLength].flatMap(Int64.init) ?? 0
+        registry.metrics.recordRequest(route: route?.label ?? "other", method: request.method.rawValue,
+                                       status: response.status.code, bytesIn: received.count, bytesOut: sent)
+        return response
     }
 
-    private func handle(_ route: RegistryRoute, _ request: Request) async throws -> Response {
+    private func handle(_ route: RegistryRoute, _ request: Request, received: ByteCounter) async throws -> Response {
         let method = request.method
         switch (route, method) {
         case (.base, .get), (.base, .head):
@@ -69,11 +76,11 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
             }
             return Response(status: .accepted, headers: [.contentLength: "0"])
         case (.startUpload(let name), .post):
-            return try await startUpload(name, request)
+            return try await startUpload(name, request, received)
         case (.upload(let name, let id), .patch):
-            return try await withSession(id, name) { try await patch(name, $0, request) }
+            return try await withSession(id, name) { try await patch(name, $0, request, received) }
         case (.upload(let name, let id), .put):
-            return try await withSession(id, name) { try await finish(name, $0, request) }
+            return try await withSession(id, name) { try await finish(name, $0, request, received) }
         case (.upload(let name, let id), .get):
             return try await withSession(id, name) { session in
                 Response(status: .noContent, headers: uploadHeaders(name, session))
@@ -204,7 +211,7 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
         return Response(status: status, headers: headers, body: body)
     }
 
-    private func startUpload(_ name: String, _ request: Request) async throws -> Response {
+    private func startUpload(_ name: String, _ request: Request, _ received: ByteCounter) async throws -> Response {
         let query = request.uri.queryParameters
         if let mount = query.get("mount") {
             let digest = try parseDigest(mount)
@@ -217,9 +224,11 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
             // Monolithic upload: the whole blob in this request's body.
             let digest = try parseDigest(digestText)
             let length = request.headers[.contentLength].flatMap(Int64.init)
+            let started = Date()
             let ingest = try registry.store.beginIngest(expected: digest, expectedSize: length)
-            try await stream(request.body, into: ingest)
+            try await stream(request.body, into: ingest, received)
             _ = try registry.commit(ingest, expected: digest, repository: name)
+            registry.metrics.recordUpload(seconds: Date().timeIntervalSince(started))
             return blobCreated(name, digest)
         }
         let session = UploadSession(id: UUID().uuidString.lowercased(), repository: name,
@@ -228,7 +237,7 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
         return Response(status: .accepted, headers: uploadHeaders(name, session))
     }
 
-    private func patch(_ name: String, _ session: UploadSession, _ request: Request) async throws -> Response {
+    private func patch(_ name: String, _ session: UploadSession, _ request: Request, _ received: ByteCounter) async throws -> Response {
         let length = request.headers[.contentLength].flatMap(Int64.init)
         switch session.progress.check(contentRange: request.headers[.contentRange], contentLength: length) {
         case .rangeNotSatisfiable:
@@ -237,7 +246,7 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
         case .append(let expected):
             let before = session.ingest.count
             defer { session.progress.received(session.ingest.count - before) }
-            try await stream(request.body, into: session.ingest)
+            try await stream(request.body, into: session.ingest, received)
             if let expected, session.ingest.count - before != expected {
                 throw RegistryError(.blobUploadInvalid, "chunk carried \(session.ingest.count - before) bytes, not \(expected)")
             }
@@ -245,17 +254,18 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
         return Response(status: .accepted, headers: uploadHeaders(name, session))
     }
 
-    private func finish(_ name: String, _ session: UploadSession, _ request: Request) async throws -> Response {
+    private func finish(_ name: String, _ session: UploadSession, _ request: Request, _ received: ByteCounter) async throws -> Response {
         guard let digestText = request.uri.queryParameters.get("digest") else {
             throw RegistryError(.digestInvalid, "completing an upload needs ?digest=")
         }
         let digest = try parseDigest(digestText)
         let length = request.headers[.contentLength].flatMap(Int64.init)
         if (length ?? 0) > 0 || request.headers[.contentRange] != nil {
-            _ = try await patch(name, session, request)
+            _ = try await patch(name, session, request, received)
         }
         defer { registry.uploads.remove(session.id) }
         _ = try registry.commit(session.ingest, expected: digest, repository: name)
+        registry.metrics.recordUpload(seconds: Date().timeIntervalSince(session.startedAt))
         return blobCreated(name, digest)
     }
 
@@ -271,9 +281,10 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
         }
     }
 
-    private func stream(_ body: RequestBody, into ingest: BlobIngest) async throws {
+    private func stream(_ body: RequestBody, into ingest: BlobIngest, _ received: ByteCounter) async throws {
         do {
             for try await buffer in body {
+                received.count += Int64(buffer.readableBytes)
                 try buffer.withUnsafeReadableBytes { try ingest.write($0) }
             }
         } catch let error as StoreError {
@@ -375,4 +386,9 @@ enum ByteRange {
         guard let end = Int64(second), end >= start else { return nil }
         return start...min(end, size - 1)
     }
+}
+
+/// Bytes received by one request, for metrics. Used by that request's task only.
+final class ByteCounter: @unchecked Sendable {
+    var count: Int64 = 0
 }

@@ -51,6 +51,19 @@ public enum RegistryRoute: Equatable, Sendable {
         }
     }
 
+    /// A short name for metrics labels.
+    public var label: String {
+        switch self {
+        case .base: "base"
+        case .catalog: "catalog"
+        case .tags: "tags"
+        case .manifest: "manifest"
+        case .blob: "blob"
+        case .startUpload, .upload: "upload"
+        case .referrers: "referrers"
+        }
+    }
+
     /// The repository the route names, if any.
     public var name: String? {
         switch self {

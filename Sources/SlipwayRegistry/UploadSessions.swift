@@ -10,6 +10,7 @@ final class UploadSession: @unchecked Sendable {
     let ingest: BlobIngest
     var progress = UploadProgress()
     var lastActivity = Date()
+    let startedAt = Date()
 
     init(id: String, repository: String, ingest: BlobIngest) {
         self.id = id

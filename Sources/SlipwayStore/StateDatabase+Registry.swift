@@ -189,3 +189,20 @@ extension StateDatabase {
         try db.execute(sql: "INSERT OR IGNORE INTO repository (name, created_at) VALUES (?, ?)", arguments: [name, Date()])
     }
 }
+
+extension StateDatabase {
+    /// When a blob was last linked to any repository, or nil when it is linked nowhere.
+    public func newestLink(of digest: Digest) throws -> Date? {
+        try writer.read { db in
+            try Date.fetchOne(db, sql: "SELECT MAX(created_at) FROM repository_blob WHERE digest = ?",
+                              arguments: [digest.description])
+        }
+    }
+
+    /// Removes a blob from every repository (before the garbage collector deletes its bytes).
+    public func unlinkEverywhere(_ digest: Digest) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM repository_blob WHERE digest = ?", arguments: [digest.description])
+        }
+    }
+}
