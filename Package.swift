@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // zlib (Debian: zlib1g-dev) and <sys/xattr.h>.
@@ -21,6 +22,7 @@ let package = Package(
 
         .target(name: "SlipwayOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SlipwayArchive", dependencies: ["CSlipwaySystem"]),
+        .target(name: "SlipwayConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "SlipwayStore", dependencies: ["SlipwayOCI", "SlipwayArchive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "SlipwayRegistry",
@@ -33,7 +35,7 @@ let package = Package(
         .target(
             name: "SlipwayCommands",
             dependencies: [
-                "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry",
+                "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -53,6 +55,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "SlipwayConfigTests", dependencies: ["SlipwayConfig"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(
             name: "SlipwayCommandsTests",

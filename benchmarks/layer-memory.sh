@@ -15,7 +15,9 @@ source scripts/lib.sh
 ensure_packages "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}"
 
 size_mib=${1:-1024}
-swift build -c release --product slipway >/dev/null
+build_log=$(mktemp)
+swift build -c release --product slipway >"$build_log" 2>&1 || { cat "$build_log"; exit 1; }
+rm -f "$build_log"
 slipway=$(swift build -c release --show-bin-path)/slipway
 work=$(mktemp -d /tmp/slipway-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT

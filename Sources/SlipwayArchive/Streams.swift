@@ -102,6 +102,16 @@ public final class FileReader: ByteReader {
         }
     }
 
+    /// Reads into caller-provided memory (no intermediate copy); returns the count, 0 at the end of the file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw ArchiveError.io(path: path, operation: "read", errno: errno)
+        }
+    }
+
     public func read(upTo maxLength: Int) throws -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: maxLength)
         while true {

@@ -199,12 +199,18 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
         let body = ResponseBody(contentLength: Int(length)) { writer in
             let reader = try store.rawReader(for: digest)
             try reader.seek(to: start)
+            // Read straight into the buffers NIO sends, a MiB at a time: one copy, few writes.
             var remaining = length
+            let allocator = ByteBufferAllocator()
             while remaining > 0 {
-                let chunk = try reader.read(upTo: Int(min(Int64(streamChunkSize), remaining)))
-                if chunk.isEmpty { throw StoreError.sizeMismatch(digest, expected: size, actual: size - remaining) }
-                try await writer.write(ByteBuffer(bytes: chunk))
-                remaining -= Int64(chunk.count)
+                let want = Int(min(Int64(1 << 20), remaining))
+                var buffer = allocator.buffer(capacity: want)
+                let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { memory in
+                    try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: memory[0..<want]))
+                }
+                if count == 0 { throw StoreError.sizeMismatch(digest, expected: size, actual: size - remaining) }
+                try await writer.write(buffer)
+                remaining -= Int64(count)
             }
             try await writer.finish(nil)
         }

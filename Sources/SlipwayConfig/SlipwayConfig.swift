@@ -1,0 +1,299 @@
+import Foundation
+import Yams
+
+/// `slipway.yml`: the one configuration file (path by `--config`, else `$SLIPWAY_HOME/slipway.yml`).
+/// Unknown keys and bad values are errors naming the key and the line. A missing file means the defaults.
+public struct SlipwayConfig: Sendable, Equatable {
+    /// Cluster names are `<app>-<environment>-<a|b>`.
+    public var app = "app"
+    public var server = Server()
+    public var registry = Registry()
+    public var sources: [Source] = []
+    public var environments: [String: Environment] = [:]
+    public var access = Access()
+
+    public init() {}
+
+    public struct Server: Sendable, Equatable {
+        /// One HTTP listener: registry API, webhooks, metrics.
+        public var listen = "127.0.0.1:5000"
+    }
+
+    public struct Registry: Sendable, Equatable {
+        /// Tags that, once set, may not be moved to another manifest (as ECR's tag immutability).
+        public var immutableTags: [ImmutableTags] = []
+        public var auth: Auth?
+    }
+
+    /// Repositories (globs) whose tags (globs, default all) cannot be overwritten.
+    public struct ImmutableTags: Sendable, Equatable {
+        public var repository: String
+        public var tags: [String] = ["*"]
+    }
+
+    public struct Auth: Sendable, Equatable {
+        /// An htpasswd file of bcrypt entries (`htpasswd -B`).
+        public var htpasswd: String
+        /// Issue Docker registry tokens (the Bearer flow) instead of checking Basic credentials on each request.
+        public var token: Bool = false
+        public var tokenLifetime: Duration = .seconds(300)
+        /// Who may do what. A user no rule names may do nothing; `anonymous` names unauthenticated requests.
+        public var permissions: [Permission] = []
+    }
+
+    public struct Permission: Sendable, Equatable {
+        public enum Action: String, Sendable, CaseIterable { case pull, push, delete }
+        public var users: [String]
+        public var repositories: [String]
+        public var actions: [Action]
+    }
+
+    public struct Source: Sendable, Equatable {
+        public var name: String
+        public var git: String
+        public var branches: [String] = ["*"]
+        public var tokenFile: String?
+        public var deployKeyFile: String?
+        public var webhookSecretFile: String?
+    }
+
+    public struct Environment: Sendable, Equatable {
+        public enum Runtime: String, Sendable, CaseIterable { case docker, runc }
+        public enum Severity: String, Sendable, CaseIterable { case critical, high, medium, low }
+
+        public var runtime: Runtime = .docker
+        public var replicas = 1
+        public var port = 8080
+        public var listen: String
+        public var health = Health()
+        public var cleanupDelay: Duration = .seconds(30)
+        public var env: [String: String] = [:]
+        public var envFiles: [String] = []
+        public var volumes: [String] = []
+        public var releaseCommand: [String] = []
+        public var assets: Assets?
+        public var refuse: [Severity] = []
+    }
+
+    public struct Health: Sendable, Equatable {
+        public var path = "/"
+        public var status = 200
+        public var interval: Duration = .seconds(1)
+        public var timeout: Duration = .seconds(5)
+        public var deadline: Duration = .seconds(60)
+    }
+
+    public struct Assets: Sendable, Equatable {
+        public var path: String
+        public var url: String
+    }
+
+    public struct Access: Sendable, Equatable {
+        public var authorizedKeys: String?
+    }
+}
+
+extension SlipwayConfig {
+    /// Loads `path`; a file that does not exist gives the defaults.
+    public static func load(path: String) throws -> SlipwayConfig {
+        guard FileManager.default.fileExists(atPath: path) else { return SlipwayConfig() }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, line: nil, key: "", reason: "cannot read it (\(error.localizedDescription))")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses the text of a configuration file; `file` names it in errors.
+    public static func parse(_ text: String, file: String = "slipway.yml") throws -> SlipwayConfig {
+        let reader = YAMLReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(file: file, line: Self.line(of: error), key: "", reason: "not valid YAML: \(error)")
+        }
+        var config = SlipwayConfig()
+        guard let root else { return config }
+        let top: Set = ["app", "server", "registry", "sources", "environments", "access"]
+        for (key, node) in try reader.mapping(root, "", allowed: top) {
+            switch key {
+            case "app":
+                config.app = try reader.nonEmptyString(node, key)
+                guard config.app.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                    throw reader.error(node, key, "'\(config.app)' may hold only letters, digits and '-' (it names clusters)")
+                }
+            case "server":
+                for (name, value) in try reader.mapping(node, key, allowed: ["listen"]) where name == "listen" {
+                    config.server.listen = try reader.address(value, "server.listen")
+                }
+            case "registry": config.registry = try parseRegistry(node, reader)
+            case "sources":
+                config.sources = try reader.sequence(node, key).map { try parseSource($1, $0, reader) }
+            case "environments":
+                for (name, value) in try reader.mapping(node, key) {
+                    guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), !name.isEmpty else {
+                        throw reader.error(value, "environments.\(name)", "an environment name may hold only letters, digits and '-'")
+                    }
+                    config.environments[name] = try parseEnvironment(value, "environments.\(name)", reader)
+                }
+            default:
+                for (name, value) in try reader.mapping(node, key, allowed: ["authorized_keys"]) where name == "authorized_keys" {
+                    config.access.authorizedKeys = try reader.nonEmptyString(value, "access.authorized_keys")
+                }
+            }
+        }
+        return config
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        default: nil
+        }
+    }
+
+    private static func parseRegistry(_ node: Node, _ reader: YAMLReader) throws -> Registry {
+        var registry = Registry()
+        for (key, value) in try reader.mapping(node, "registry", allowed: ["immutable_tags", "auth"]) {
+            if key == "immutable_tags" {
+                registry.immutableTags = try reader.sequence(value, "registry.immutable_tags").map { path, item in
+                    var rule = ImmutableTags(repository: "")
+                    var sawRepository = false
+                    for (name, field) in try reader.mapping(item, path, allowed: ["repository", "tags"]) {
+                        if name == "repository" {
+                            rule.repository = try reader.nonEmptyString(field, "\(path).repository")
+                            sawRepository = true
+                        } else {
+                            rule.tags = try reader.strings(field, "\(path).tags")
+                        }
+                    }
+                    guard sawRepository else { throw reader.error(item, "\(path).repository", "is required") }
+                    return rule
+                }
+            } else {
+                registry.auth = try parseAuth(value, reader)
+            }
+        }
+        return registry
+    }
+
+    private static func parseAuth(_ node: Node, _ reader: YAMLReader) throws -> Auth {
+        var htpasswd: String?
+        var auth = Auth(htpasswd: "")
+        for (key, value) in try reader.mapping(node, "registry.auth", allowed: ["htpasswd", "token", "token_lifetime", "permissions"]) {
+            let path = "registry.auth.\(key)"
+            switch key {
+            case "htpasswd": htpasswd = try reader.nonEmptyString(value, path)
+            case "token":
+                guard let flag = value.bool else { throw reader.error(value, path, "expected true or false") }
+                auth.token = flag
+            case "token_lifetime": auth.tokenLifetime = try reader.duration(value, path)
+            default:
+                auth.permissions = try reader.sequence(value, path).map { itemPath, item in
+                    var permission = Permission(users: [], repositories: [], actions: [])
+                    for (name, field) in try reader.mapping(item, itemPath, allowed: ["users", "repositories", "actions"]) {
+                        switch name {
+                        case "users": permission.users = try reader.strings(field, "\(itemPath).users")
+                        case "repositories": permission.repositories = try reader.strings(field, "\(itemPath).repositories")
+                        default:
+                            permission.actions = try reader.sequence(field, "\(itemPath).actions").map {
+                                try reader.choice($1, $0, Permission.Action.self)
+                            }
+                        }
+                    }
+                    for (name, list) in [("users", permission.users), ("repositories", permission.repositories)] where list.isEmpty {
+                        throw reader.error(item, "\(itemPath).\(name)", "must name at least one")
+                    }
+                    return permission
+                }
+            }
+        }
+        guard let htpasswd else { throw reader.error(node, "registry.auth.htpasswd", "is required when auth is configured") }
+        auth.htpasswd = htpasswd
+        return auth
+    }
+
+    private static func parseSource(_ node: Node, _ path: String, _ reader: YAMLReader) throws -> Source {
+        var name: String?, git: String?
+        var source = Source(name: "", git: "")
+        let allowed: Set = ["name", "git", "branches", "token_file", "deploy_key_file", "webhook_secret_file"]
+        for (key, value) in try reader.mapping(node, path, allowed: allowed) {
+            let keyPath = "\(path).\(key)"
+            switch key {
+            case "name": name = try reader.nonEmptyString(value, keyPath)
+            case "git": git = try reader.nonEmptyString(value, keyPath)
+            case "branches": source.branches = try reader.strings(value, keyPath)
+            case "token_file": source.tokenFile = try reader.nonEmptyString(value, keyPath)
+            case "deploy_key_file": source.deployKeyFile = try reader.nonEmptyString(value, keyPath)
+            default: source.webhookSecretFile = try reader.nonEmptyString(value, keyPath)
+            }
+        }
+        guard let name else { throw reader.error(node, "\(path).name", "is required") }
+        guard let git else { throw reader.error(node, "\(path).git", "is required") }
+        if source.tokenFile != nil, source.deployKeyFile != nil {
+            throw reader.error(node, path, "give token_file or deploy_key_file, not both")
+        }
+        source.name = name
+        source.git = git
+        return source
+    }
+
+    private static func parseEnvironment(_ node: Node, _ path: String, _ reader: YAMLReader) throws -> Environment {
+        var environment = Environment(listen: "")
+        var listen: String?
+        let allowed: Set = ["runtime", "replicas", "port", "listen", "health", "cleanup_delay", "env", "env_files",
+                            "volumes", "release_command", "assets", "policy"]
+        for (key, value) in try reader.mapping(node, path, allowed: allowed) {
+            let keyPath = "\(path).\(key)"
+            switch key {
+            case "runtime": environment.runtime = try reader.choice(value, keyPath, Environment.Runtime.self)
+            case "replicas": environment.replicas = try reader.int(value, keyPath, range: 1...100)
+            case "port": environment.port = try reader.int(value, keyPath, range: 1...65535)
+            case "listen": listen = try reader.address(value, keyPath)
+            case "health":
+                let fields: Set = ["path", "status", "interval", "timeout", "deadline"]
+                for (name, field) in try reader.mapping(value, keyPath, allowed: fields) {
+                    let fieldPath = "\(keyPath).\(name)"
+                    switch name {
+                    case "path":
+                        environment.health.path = try reader.nonEmptyString(field, fieldPath)
+                        guard environment.health.path.hasPrefix("/") else { throw reader.error(field, fieldPath, "must start with /") }
+                    case "status": environment.health.status = try reader.int(field, fieldPath, range: 100...599)
+                    case "interval": environment.health.interval = try reader.duration(field, fieldPath)
+                    case "timeout": environment.health.timeout = try reader.duration(field, fieldPath)
+                    default: environment.health.deadline = try reader.duration(field, fieldPath)
+                    }
+                }
+            case "cleanup_delay": environment.cleanupDelay = try reader.duration(value, keyPath)
+            case "env": environment.env = try reader.stringMap(value, keyPath)
+            case "env_files": environment.envFiles = try reader.strings(value, keyPath)
+            case "volumes":
+                environment.volumes = try reader.strings(value, keyPath)
+                for (index, volume) in environment.volumes.enumerated() where volume.split(separator: ":").count < 2 {
+                    throw reader.error(value, "\(keyPath)[\(index)]", "'\(volume)' is not HOST_PATH:CONTAINER_PATH")
+                }
+            case "release_command": environment.releaseCommand = try reader.strings(value, keyPath)
+            case "assets":
+                var assetPath: String?, url: String?
+                for (name, field) in try reader.mapping(value, keyPath, allowed: ["path", "url"]) {
+                    if name == "path" { assetPath = try reader.nonEmptyString(field, "\(keyPath).path") }
+                    else { url = try reader.nonEmptyString(field, "\(keyPath).url") }
+                }
+                guard let assetPath, let url else { throw reader.error(value, keyPath, "needs both path and url") }
+                environment.assets = Assets(path: assetPath, url: url)
+            default:
+                for (name, field) in try reader.mapping(value, keyPath, allowed: ["refuse"]) where name == "refuse" {
+                    environment.refuse = try reader.sequence(field, "\(keyPath).refuse").map {
+                        try reader.choice($1, $0, Environment.Severity.self)
+                    }
+                }
+            }
+        }
+        guard let listen else { throw reader.error(node, "\(path).listen", "is required (where this environment's proxy takes traffic)") }
+        environment.listen = listen
+        return environment
+    }
+}
