@@ -30,6 +30,8 @@ let package = Package(
                 "SlipwayOCI", "SlipwayArchive", "SlipwayStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                "CSlipwaySystem",
             ]
         ),
         .target(

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import SlipwayConfig
 import SlipwayRegistry
 import SlipwayStore
 
@@ -22,14 +23,23 @@ struct ServeCommand: AsyncParsableCommand {
         case registry
     }
 
-    @Option(help: "The address to listen on, HOST:PORT.")
-    var listen = "127.0.0.1:5000"
+    @Option(help: "The configuration file (default: $SLIPWAY_HOME/slipway.yml).")
+    var config: String?
+
+    @Option(help: "The address to listen on, HOST:PORT (default: server.listen from the configuration, else 127.0.0.1:5000).")
+    var listen: String?
+
+    @Option(help: "Require credentials: htpasswd:FILE (bcrypt entries, Basic auth); overrides registry.auth.htpasswd.")
+    var auth: String?
 
     @Option(help: "Run only this component: \(Component.allCases.map(\.rawValue).joined(separator: ", ")).")
     var only: Component?
 
     func validate() throws {
-        _ = try Self.parseAddress(listen)
+        if let listen { _ = try Self.parseAddress(listen) }
+        if let auth, !auth.hasPrefix("htpasswd:") || auth.count <= "htpasswd:".count {
+            throw ValidationError("--auth must be htpasswd:FILE")
+        }
     }
 
     static func parseAddress(_ text: String) throws -> (host: String, port: Int) {
@@ -44,12 +54,20 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (host, port) = try Self.parseAddress(listen)
         let home = SlipwayHome.fromEnvironment()
-        let registry = try Registry(home: home)
+        let settings = try SlipwayConfig.load(path: config ?? home.path + "/slipway.yml")
+        let listen = self.listen ?? settings.server.listen
+        let (host, port) = try Self.parseAddress(listen)
+        let registry = try Registry(
+            home: home, auth: try Self.registryAuth(settings.registry.auth, override: auth, home: home),
+            immutableTags: settings.registry.immutableTags.map { ($0.repository, $0.tags) })
         try registry.store.removeStaleIngests()
         let registryResponder = RegistryResponder<BasicRequestContext>(registry: registry)
+        let tokenResponder = TokenResponder<BasicRequestContext>(registry: registry)
         let responder = CallbackResponder<BasicRequestContext> { request, context in
+            if request.uri.path == "/token" {
+                return try await tokenResponder.respond(to: request, context: context)
+            }
             if request.uri.path == "/metrics" {
                 let text = registry.metrics.render()
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -72,5 +90,25 @@ struct ServeCommand: AsyncParsableCommand {
             }()
         )
         try await app.runService()
+    }
+
+    /// The registry's auth from the configuration, with `--auth htpasswd:FILE` taking the file's place.
+    static func registryAuth(_ configured: SlipwayConfig.Auth?, override: String?, home: SlipwayHome) throws -> RegistryAuth {
+        var settings = configured
+        if let override {
+            let file = String(override.dropFirst("htpasswd:".count))
+            if settings == nil { settings = SlipwayConfig.Auth(htpasswd: file) } else { settings!.htpasswd = file }
+        }
+        guard let settings else { return .anonymous }
+        let htpasswd = try Htpasswd(path: settings.htpasswd)
+        let rules = PermissionRules(rules: settings.permissions.map { permission in
+            PermissionRules.Rule(users: permission.users, repositories: permission.repositories,
+                                 actions: Set(permission.actions.compactMap { AccessRequest.Action(rawValue: $0.rawValue) }))
+        })
+        guard settings.token else { return RegistryAuth(mode: .basic(htpasswd), rules: rules) }
+        try home.createIfNeeded()
+        let key = try RegistryTokenSigner.loadOrCreateKey(at: home.path + "/token-signing-key.pem")
+        return RegistryAuth(mode: .token(htpasswd, RegistryTokenSigner(service: "slipway", key: key),
+                                         lifetime: settings.tokenLifetime), rules: rules)
     }
 }

@@ -39,6 +39,12 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var tokenLifetime: Duration = .seconds(300)
         /// Who may do what. A user no rule names may do nothing; `anonymous` names unauthenticated requests.
         public var permissions: [Permission] = []
+
+        public init(htpasswd: String, token: Bool = false, permissions: [Permission] = []) {
+            self.htpasswd = htpasswd
+            self.token = token
+            self.permissions = permissions
+        }
     }
 
     public struct Permission: Sendable, Equatable {

@@ -20,19 +20,39 @@ public final class Registry: Sendable {
     public let database: StateDatabase
     let uploads = UploadSessions()
     public let metrics = RegistryMetrics()
+    /// Who may do what (anonymous by default).
+    public let auth: RegistryAuth
+    /// Tags that may not be moved once set: (repository glob, tag globs).
+    public let immutableTags: [(repository: String, tags: [String])]
     private let subscribers = SubscriberList()
 
     /// The largest manifest accepted, as the spec suggests registries enforce.
     public static let maxManifestSize = 4 << 20
 
-    public init(store: BlobStore, database: StateDatabase) {
+    public init(store: BlobStore, database: StateDatabase, auth: RegistryAuth = .anonymous,
+                immutableTags: [(repository: String, tags: [String])] = []) {
         self.store = store
         self.database = database
+        self.auth = auth
+        self.immutableTags = immutableTags
     }
 
     /// Opens the registry in a Slipway home.
-    public convenience init(home: SlipwayHome) throws {
-        self.init(store: try home.blobStore(), database: try home.database())
+    public convenience init(home: SlipwayHome, auth: RegistryAuth = .anonymous,
+                            immutableTags: [(repository: String, tags: [String])] = []) throws {
+        self.init(store: try home.blobStore(), database: try home.database(), auth: auth, immutableTags: immutableTags)
+    }
+
+    /// Refuses to move a tag that an immutability rule covers.
+    func checkTagMayMove(_ tag: String, to digest: Digest, in repository: String) throws {
+        guard let current = try database.digest(forTag: tag, in: repository), current != digest else { return }
+        let covered = immutableTags.contains { rule in
+            glob(rule.repository, matches: repository) && rule.tags.contains { glob($0, matches: tag) }
+        }
+        if covered {
+            throw RegistryError(.denied, "tag \(tag) of \(repository) is immutable (registry.immutable_tags) and already "
+                                    + "names \(current); push under a new tag")
+        }
     }
 
     /// A stream of every manifest push from now on.
@@ -136,9 +156,12 @@ public final class Registry: Sendable {
                                     + (MediaType.manifests.union(MediaType.indexes)).sorted().joined(separator: ", "))
         }
 
-        try store.put(bytes, expected: digest)
         var tag: String?
-        if case .tag(let name) = reference { tag = name }
+        if case .tag(let name) = reference {
+            tag = name
+            try checkTagMayMove(name, to: digest, in: repository)
+        }
+        try store.put(bytes, expected: digest)
         try database.putManifest(record, tag: tag)
         subscribers.publish(ManifestPushed(repository: repository, digest: digest, mediaType: mediaType, tag: tag, labels: labels))
         return (digest, record.subject.flatMap { try? Digest(parsing: $0) })

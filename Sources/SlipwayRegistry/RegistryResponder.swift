@@ -32,6 +32,8 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
                 throw RegistryError(.nameUnknown, "no such endpoint: \(request.uri.path)", status: .notFound)
             }
             if let name = route.name { try RegistryRoute.validateName(name) }
+            _ = try registry.auth.authorize(AccessRequest.needed(for: route, method: request.method.rawValue),
+                                            headers: request.headers, host: Self.host(request))
             response = try await handle(route, request, received: received)
         } catch let error as RegistryError {
             response = try error.response(from: request, context: context)
@@ -221,7 +223,18 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
         let query = request.uri.queryParameters
         if let mount = query.get("mount") {
             let digest = try parseDigest(mount)
-            if try registry.mount(digest, into: name, from: query.get("from")) {
+            let from = query.get("from")
+            // Mounting reads the source repository, so it needs pull there; without it, upload instead.
+            var mayRead = true
+            if let from {
+                do {
+                    _ = try registry.auth.authorize(AccessRequest(repository: from, actions: [.pull]),
+                                                    headers: request.headers, host: Self.host(request))
+                } catch {
+                    mayRead = false
+                }
+            }
+            if mayRead, try registry.mount(digest, into: name, from: from) {
                 return blobCreated(name, digest)
             }
             // Not mountable: fall through to an ordinary upload session, as the spec says.
@@ -317,6 +330,11 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
     }
 
     // MARK: Helpers
+
+    /// The host the client addressed, for absolute URLs in challenges.
+    static func host(_ request: Request) -> String {
+        request.head.authority ?? "localhost"
+    }
 
     private func parseDigest(_ text: String) throws(RegistryError) -> Digest {
         do {

@@ -25,7 +25,8 @@ public struct SlipwayHome: Sendable {
         return try StateDatabase(path: path + "/slipway.sqlite")
     }
 
-    private func createIfNeeded() throws {
+    /// Creates the home directory (owner-only) if it does not exist yet.
+    public func createIfNeeded() throws {
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])

@@ -15,8 +15,8 @@ struct TestRegistry {
     let home = TemporaryDirectory("slipway-registry")
     let registry: Registry
 
-    init() throws {
-        registry = try Registry(home: SlipwayHome(path: home.path))
+    init(immutableTags: [(repository: String, tags: [String])] = []) throws {
+        registry = try Registry(home: SlipwayHome(path: home.path), immutableTags: immutableTags)
     }
 
     func run(_ body: @escaping @Sendable (Client) async throws -> Void) async throws {
