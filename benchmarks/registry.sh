@@ -96,5 +96,5 @@ for row in big small; do
 done
 big_push_seconds=$(awk -v mib="$big_mib" -v rate="${mibs[slipway-big.push]}" 'BEGIN { printf "%.2f", mib / rate }')
 echo
-echo "1 GiB push: slipway ${big_push_seconds} s vs sha256sum + disk write ${floor_seconds} s: $(ratio "$big_push_seconds" "$floor_seconds")x"
+echo "${big_mib} MiB push: slipway ${big_push_seconds} s vs sha256sum + disk write ${floor_seconds} s: $(ratio "$big_push_seconds" "$floor_seconds")x"
 echo "peak resident memory: slipway ${slipway_peak} MiB, docker-registry ${distribution_peak} MiB"

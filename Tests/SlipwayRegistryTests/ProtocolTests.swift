@@ -399,3 +399,23 @@ extension HTTPField.Name {
         #expect(listed.first?.manifest.branch == "main")
     }
 }
+
+@Suite struct UploadSessionTests {
+    @Test func idleSessionsArePurgedAndTheirFilesRemoved() async throws {
+        let test = try TestRegistry()
+        nonisolated(unsafe) var location = ""
+        try await test.run { client in
+            location = try #require(try await client.send(.post, "/v2/app/blobs/uploads/").headers[.location])
+            try await client.send(.patch, location, body: Array("partial".utf8))
+        }
+        let staging = test.home("blobs/ingest")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).count == 1)
+        #expect(test.registry.uploads.purge(idleFor: 24 * 3600) == 0)  // fresh: kept
+        #expect(test.registry.uploads.purge(idleFor: 24 * 3600, now: Date().addingTimeInterval(25 * 3600)) == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty)
+        try await test.run { client in
+            let response = try await client.send(.get, location)
+            #expect(response.status == .notFound && errorCode(response) == "BLOB_UPLOAD_UNKNOWN")
+        }
+    }
+}
