@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         // zlib (Debian: zlib1g-dev) and <sys/xattr.h>.
@@ -35,9 +36,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SlipwayRegistryClient",
+            dependencies: [
+                "SlipwayOCI", "SlipwayArchive", "SlipwayStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
             name: "SlipwayCommands",
             dependencies: [
-                "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig",
+                "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig", "SlipwayRegistryClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -58,7 +66,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SlipwayConfigTests", dependencies: ["SlipwayConfig"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["SlipwayTestSupport"]),
+        .testTarget(name: "SlipwayRegistryClientTests", dependencies: ["SlipwayRegistryClient", "SlipwayTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SlipwayTestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "SlipwayCommandsTests",
             dependencies: ["SlipwayCommands", "SlipwayTestSupport"]

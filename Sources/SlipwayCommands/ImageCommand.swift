@@ -4,10 +4,11 @@ import ArgumentParser
 struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Create, inspect and unpack OCI images.",
-        discussion: "Images are named oci:DIRECTORY[:TAG] (an OCI image layout, as skopeo and buildah name it).",
+        abstract: "Create, copy, inspect and unpack OCI images.",
+        discussion: "Images are named oci:DIRECTORY[:TAG] (an OCI image layout) or docker://REFERENCE (a registry), as skopeo names them.",
         subcommands: [
             ImportRootfsCommand.self, InspectCommand.self, UnpackCommand.self, ImportCommand.self, ExportCommand.self,
+            CopyCommand.self,
             ListCommand.self,
         ]
     )

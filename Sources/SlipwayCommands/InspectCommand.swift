@@ -1,20 +1,21 @@
 import ArgumentParser
 import SlipwayOCI
+import SlipwayArchive
+import SlipwayRegistryClient
 import SlipwayStore
 
 /// `slipway image inspect oci:LAYOUT[:TAG]`
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show an image's digest, platform, configuration, labels and layers.",
         discussion: "Every blob the image names is checked to be present with the size its descriptor states."
     )
 
-    @Argument(help: "The image: oci:DIRECTORY[:TAG].")
+    @Argument(help: "The image: oci:DIRECTORY[:TAG] or docker://REFERENCE.")
     var image: String
 
-    @Option(help: "The platform to pick from a multi-platform index, OS/ARCH[/VARIANT].")
-    var platform = "linux/amd64"
+    @OptionGroup var options: ClientOptions
 
     @Flag(help: "Also read every layer and verify it against its digest.")
     var verify = false
@@ -37,13 +38,17 @@ struct InspectCommand: ParsableCommand {
         var history: [ImageConfiguration.History]?
     }
 
-    func run() throws {
+    func run() async throws {
         let location = try ImageLocation(parsing: image)
-        let (path, tag) = try location.requireLayout()
-        let layout = try OCILayout.open(at: path)
-        let descriptor = try layout.descriptor(tag: tag)
-        let loaded = try layout.blobs.loadImage(descriptor, platform: try Platform(parsing: platform),
-                                                verifyLayers: verify)
+        let platform = try Platform(parsing: options.platform)
+        let loaded: LoadedImage
+        switch location {
+        case .layout(let path, let tag):
+            let layout = try OCILayout.open(at: path)
+            loaded = try layout.blobs.loadImage(try layout.descriptor(tag: tag), platform: platform, verifyLayers: verify)
+        case .registry(let reference):
+            loaded = try await Self.load(reference, platform: platform, client: try options.makeClient())
+        }
         let configuration = loaded.configuration
         let report = Report(
             reference: location.description, digest: loaded.descriptor.digest,
@@ -58,6 +63,27 @@ struct InspectCommand: ParsableCommand {
         } else {
             printTable(report)
         }
+    }
+
+    /// Reads an image's manifest (choosing the platform from an index) and configuration from a registry.
+    static func load(_ reference: ImageReference, platform: Platform, client: RegistryClient) async throws -> LoadedImage {
+        var (descriptor, bytes) = try await client.manifest(reference)
+        var index: ImageIndex?
+        if MediaType.indexes.contains(descriptor.mediaType) {
+            let decoded = try ImageIndex.decode(bytes)
+            guard let chosen = decoded.manifest(for: platform) else {
+                throw ClientError.noPlatform(reference: "\(reference)", wanted: "\(platform)",
+                                             available: decoded.manifests.compactMap { $0.platform?.description })
+            }
+            index = decoded
+            (descriptor, bytes) = try await client.manifest(reference, tagOrDigest: chosen.digest.description)
+        }
+        let manifest = try ImageManifest.decode(bytes)
+        guard manifest.config.size <= 4 << 20 else { throw CommandError("configuration \(manifest.config.digest) is over 4 MiB") }
+        let sink = MemoryWriter()
+        try await client.fetchBlob(manifest.config, from: reference, into: sink)
+        return LoadedImage(descriptor: descriptor, manifest: manifest,
+                           configuration: try ImageConfiguration.decode(sink.bytes), index: index)
     }
 
     private func printTable(_ report: Report) {

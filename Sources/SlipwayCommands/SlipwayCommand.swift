@@ -12,7 +12,9 @@ public struct SlipwayCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 failure, 2 usage error.
             State lives in $SLIPWAY_HOME (default ~/.slipway).
             """,
-        subcommands: [VersionCommand.self, ServeCommand.self, ImageCommand.self, GCCommand.self]
+        subcommands: [
+            VersionCommand.self, ServeCommand.self, ImageCommand.self, GCCommand.self, LoginCommand.self, LogoutCommand.self,
+        ]
     )
 
     public init() {}

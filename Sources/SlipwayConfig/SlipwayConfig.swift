@@ -11,8 +11,20 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var sources: [Source] = []
     public var environments: [String: Environment] = [:]
     public var access = Access()
+    public var client = Client()
 
     public init() {}
+
+    /// How Slipway reaches other registries (pulls of base images, `slipway image copy`).
+    public struct Client: Sendable, Equatable {
+        /// Mirrors per registry, tried before it for pulls: `docker.io: ["127.0.0.1:5001"]`.
+        public var mirrors: [String: [String]] = [:]
+        /// Registries reached over plain HTTP besides loopback ones.
+        public var insecure: [String] = []
+        public var parallelLayers = 4
+        /// Push blobs in chunks of this many bytes (resumable) instead of one request each.
+        public var chunkSize: Int?
+    }
 
     public struct Server: Sendable, Equatable {
         /// One HTTP listener: registry API, webhooks, metrics.
@@ -123,7 +135,7 @@ extension SlipwayConfig {
         }
         var config = SlipwayConfig()
         guard let root else { return config }
-        let top: Set = ["app", "server", "registry", "sources", "environments", "access"]
+        let top: Set = ["app", "server", "registry", "sources", "environments", "access", "client"]
         for (key, node) in try reader.mapping(root, "", allowed: top) {
             switch key {
             case "app":
@@ -136,6 +148,19 @@ extension SlipwayConfig {
                     config.server.listen = try reader.address(value, "server.listen")
                 }
             case "registry": config.registry = try parseRegistry(node, reader)
+            case "client":
+                for (name, value) in try reader.mapping(node, key, allowed: ["mirrors", "insecure", "parallel_layers", "chunk_size"]) {
+                    let path = "client.\(name)"
+                    switch name {
+                    case "mirrors":
+                        for (registry, list) in try reader.mapping(value, path) {
+                            config.client.mirrors[registry] = try reader.strings(list, "\(path).\(registry)")
+                        }
+                    case "insecure": config.client.insecure = try reader.strings(value, path)
+                    case "parallel_layers": config.client.parallelLayers = try reader.int(value, path, range: 1...64)
+                    default: config.client.chunkSize = try reader.int(value, path, range: 1024...(1 << 30))
+                    }
+                }
             case "sources":
                 config.sources = try reader.sequence(node, key).map { try parseSource($1, $0, reader) }
             case "environments":

@@ -9,6 +9,13 @@ public struct LoadedImage: Sendable {
     public var configuration: ImageConfiguration
     /// When the reference named an index: the index, from which `descriptor` was chosen by platform.
     public var index: ImageIndex?
+
+    public init(descriptor: Descriptor, manifest: ImageManifest, configuration: ImageConfiguration, index: ImageIndex? = nil) {
+        self.descriptor = descriptor
+        self.manifest = manifest
+        self.configuration = configuration
+        self.index = index
+    }
 }
 
 extension BlobStore {

@@ -82,3 +82,32 @@ struct ToolMissing: Error, CustomStringConvertible {
 public func dockerIsRunning() -> Bool {
     (try? run(["docker", "info", "--format", "{{.ServerVersion}}"]).status) == 0
 }
+
+/// A helper program running beside a test (a proxy, a web server), killed when released. SIGKILL, because a
+/// child spawned from a test thread may inherit a signal mask that blocks SIGTERM.
+public final class BackgroundProcess: @unchecked Sendable {
+    private let process = Process()
+    private let output = Pipe()
+
+    /// Starts `arguments` (looked up on PATH) and, when `readyLine` is given, waits for it on standard output.
+    public init(_ arguments: [String], readyLine: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        if let readyLine {
+            var seen = ""
+            while !seen.contains(readyLine) {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { throw ServerProcess.ServerError(message: "\(arguments[0]) exited before it was ready") }
+                seen += String(decoding: data, as: UTF8.self)
+            }
+        }
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}

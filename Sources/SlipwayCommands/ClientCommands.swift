@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import SlipwayConfig
+import SlipwayOCI
+import SlipwayRegistryClient
+import SlipwayStore
+
+/// Options shared by the commands that talk to registries.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The configuration file (default: $SLIPWAY_HOME/slipway.yml); its client section sets mirrors and insecure registries.")
+    var config: String?
+
+    @Option(help: "The platform to pick from a multi-platform index, OS/ARCH[/VARIANT].")
+    var platform = "linux/amd64"
+
+    func makeClient() throws -> RegistryClient {
+        let home = SlipwayHome.fromEnvironment()
+        let settings = try SlipwayConfig.load(path: config ?? home.path + "/slipway.yml")
+        var configuration = ClientConfiguration(credentials: .standard(slipwayHome: home.path))
+        configuration.mirrors = settings.client.mirrors
+        configuration.insecure = Set(settings.client.insecure)
+        configuration.parallelism = settings.client.parallelLayers
+        configuration.chunkSize = settings.client.chunkSize
+        return RegistryClient(configuration: configuration)
+    }
+}
+
+extension ImageLocation {
+    /// The endpoint a copy reads or writes. A layout destination is created if absent.
+    func endpoint(creating: Bool) throws -> ImageEndpoint {
+        switch self {
+        case .registry(let reference): return .registry(reference)
+        case .layout(let path, let tag):
+            return .layout(creating ? try OCILayout.openOrCreate(at: path) : try OCILayout.open(at: path), tag: tag)
+        }
+    }
+}
+
+/// `slipway image copy SRC DST`
+struct CopyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy an image between registries and OCI layouts (docker://REF, oci:DIR[:TAG]).",
+        discussion: """
+            Blobs the destination has are skipped, blobs in another repository of the same registry are mounted, \
+            the rest are streamed (several at once) and verified against their digests. The manifest is copied \
+            byte for byte, so the digest does not change. Credentials come from `slipway login`, Docker's \
+            config.json, or SLIPWAY_REGISTRY_USERNAME/PASSWORD. A layout destination is left as it was on failure.
+            """
+    )
+
+    @Argument(help: "Source: docker://REF or oci:DIR[:TAG].") var source: String
+    @Argument(help: "Destination: docker://REF or oci:DIR[:TAG].") var destination: String
+    @Flag(help: "Copy every platform of a multi-platform index.") var all = false
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let from = try ImageLocation(parsing: source).endpoint(creating: false)
+        let to = try ImageLocation(parsing: destination).endpoint(creating: true)
+        var copier = ImageCopier(client: try options.makeClient())
+        copier.all = all
+        copier.platform = try Platform(parsing: options.platform)
+        copier.onBlob = { blob, outcome in
+            switch outcome {
+            case .skipped: note("\(blob.digest.short)  skipped (already there)")
+            case .mounted(let repository): note("\(blob.digest.short)  mounted from \(repository)")
+            case .copied(let bytes, let seconds):
+                note("\(blob.digest.short)  \(formatBytes(bytes)) in \(String(format: "%.1f", seconds)) s")
+            }
+        }
+        let written = try await copier.copy(from: from, to: to)
+        print("\(destination) \(written.digest)")
+    }
+}
+
+/// `slipway login REGISTRY`
+struct LoginCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login", abstract: "Save credentials for a registry in $SLIPWAY_HOME/auth.json (owner-only).")
+
+    @Argument(help: "The registry, HOST[:PORT].") var registry: String
+    @Option(name: .shortAndLong, help: "The user name.") var username: String
+    @Flag(help: "Read the password from standard input (recommended: it stays out of shell history).")
+    var passwordStdin = false
+    @Option(name: .shortAndLong, help: "The password (prefer --password-stdin).") var password: String?
+
+    func validate() throws {
+        guard passwordStdin != (password != nil) else { throw ValidationError("give either --password-stdin or --password") }
+    }
+
+    func run() throws {
+        let secret = password ?? (readLine(strippingNewline: true) ?? "")
+        guard !secret.isEmpty else { throw CommandError("no password given") }
+        let file = SlipwayHome.fromEnvironment().path + "/auth.json"
+        try CredentialStore.save(Credential(username: username, password: secret), for: registry, in: file)
+        note("Saved credentials for \(registry) in \(file)")
+    }
+}
+
+/// `slipway logout REGISTRY`
+struct LogoutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Forget the saved credentials for a registry.")
+
+    @Argument(help: "The registry, HOST[:PORT].") var registry: String
+
+    func run() throws {
+        let file = SlipwayHome.fromEnvironment().path + "/auth.json"
+        guard try CredentialStore.remove(registry: registry, from: file) else {
+            throw CommandError("no saved credentials for \(registry) in \(file)")
+        }
+        note("Removed credentials for \(registry)")
+    }
+}
