@@ -139,7 +139,18 @@ public struct ImageCopier: Sendable {
                    try await client.mountBlob(blob.digest, from: reference.repository, into: target) {
                     return report(blob, .mounted(from: reference.repository))
                 }
-                // Spool to a temporary file, so that a failed upload can be tried again from the start.
+                // Straight from one registry to the other; if that fails part-way, again through a temporary
+                // file, which a retried upload can read from the start.
+                do {
+                    let response = try await client.openBlob(blob, from: reference)
+                    try await client.pushBlob(blob, to: target, streaming: response.body, source: "\(source)")
+                    return report(blob, .copied(bytes: blob.size, seconds: Date().timeIntervalSince(started)))
+                } catch let error as ClientError {
+                    switch error {
+                    case .digestMismatch, .sizeMismatch, .denied, .unauthorized: throw error
+                    default: break
+                    }
+                }
                 let spool = NSTemporaryDirectory() + "slipway-blob-\(UUID().uuidString)"
                 defer { unlink(spool) }
                 let file = try FileWriter(path: spool, mode: 0o600)

@@ -105,22 +105,22 @@ public final class RegistryClient: Sendable {
         return response.headers.first(name: "Content-Length").flatMap(Int64.init)
     }
 
-    /// Streams a blob into `sink`, verifying size and digest; follows redirects (CDNs) without sending the
-    /// Authorization header to another host.
-    public func fetchBlob(_ descriptor: Descriptor, from reference: ImageReference, into sink: any ByteWriter,
-                          progress: (@Sendable (Int) -> Void)? = nil) async throws {
+    /// Opens a blob for reading: the 200 answer whose body streams it, after following redirects (CDNs)
+    /// without sending the Authorization header to another host. Mirrors are tried first.
+    public func openBlob(_ descriptor: Descriptor, from reference: ImageReference) async throws -> HTTPClientResponse {
         var lastError: (any Error)?
         for host in hosts(for: reference.registry, pulling: true) {
             do {
-                var response = try await send(.GET, host: host, path: "/v2/\(reference.repository)/blobs/\(descriptor.digest)",
-                                              registry: reference.registry, scope: "repository:\(reference.repository):pull",
+                let path = "/v2/\(reference.repository)/blobs/\(descriptor.digest)"
+                var response = try await send(.GET, host: host, path: path, registry: reference.registry,
+                                              scope: "repository:\(reference.repository):pull",
                                               allowRedirect: true, what: "blob \(descriptor.digest) of \(reference)")
                 var hops = 0
                 while [301, 302, 303, 307, 308].contains(Int(response.status.code)), let location = response.headers.first(name: "Location") {
                     hops += 1
                     guard hops <= 5 else { throw ClientError.transport(url: location, reason: "too many redirects") }
-                    let sameHost = URL(string: location)?.host == nil || URL(string: location)?.host == URL(string: url(host, "/"))?.host
                     let target = location.hasPrefix("/") ? url(host, location) : location
+                    let sameHost = URL(string: target)?.host == URL(string: url(host, "/"))?.host
                     var request = HTTPClientRequest(url: target)
                     if sameHost, let authorization = authorization(for: reference.registry, scope: "repository:\(reference.repository):pull") {
                         request.headers.add(name: "Authorization", value: authorization)
@@ -128,38 +128,24 @@ public final class RegistryClient: Sendable {
                     response = try await http.execute(request, timeout: .seconds(600))
                 }
                 guard response.status == .ok else {
-                    throw ClientError.http(url: url(host, "/v2/\(reference.repository)/blobs/\(descriptor.digest)"),
-                                           status: Int(response.status.code), code: nil, message: "")
+                    throw await error(response, host: host, what: "blob \(descriptor.digest) of \(reference)", registry: reference.registry)
                 }
-                var digester = Digester(algorithm: descriptor.digest.algorithm)
-                for try await buffer in response.body {
-                    guard digester.count + Int64(buffer.readableBytes) <= descriptor.size else {
-                        throw ClientError.sizeMismatch(reference: "\(reference)", digest: descriptor.digest, expected: descriptor.size,
-                                                       actual: digester.count + Int64(buffer.readableBytes))
-                    }
-                    try buffer.withUnsafeReadableBytes { bytes in
-                        digester.update(bytes)
-                        try sink.write(bytes)
-                    }
-                    progress?(buffer.readableBytes)
-                }
-                guard digester.count == descriptor.size else {
-                    throw ClientError.sizeMismatch(reference: "\(reference)", digest: descriptor.digest, expected: descriptor.size,
-                                                   actual: digester.count)
-                }
-                let actual = digester.finalize()
-                guard actual == descriptor.digest else {
-                    throw ClientError.digestMismatch(reference: "\(reference)", expected: descriptor.digest, actual: actual)
-                }
-                return
+                return response
             } catch let error as ClientError {
-                switch error {
-                case .digestMismatch, .sizeMismatch: throw error
-                default: lastError = error
-                }
+                lastError = error
             }
         }
         throw lastError!
+    }
+
+    /// Streams a blob into `sink`, verifying size and digest.
+    public func fetchBlob(_ descriptor: Descriptor, from reference: ImageReference, into sink: any ByteWriter,
+                          progress: (@Sendable (Int) -> Void)? = nil) async throws {
+        let response = try await openBlob(descriptor, from: reference)
+        for try await buffer in VerifiedBody(body: response.body, descriptor: descriptor, reference: "\(reference)") {
+            try buffer.withUnsafeReadableBytes { try sink.write($0) }
+            progress?(buffer.readableBytes)
+        }
     }
 
     /// Links a blob the registry holds in another repository (a cross-repository mount); false when the
@@ -203,6 +189,28 @@ public final class RegistryClient: Sendable {
             .PUT, host: host, path: Self.path(of: location, adding: "digest=\(descriptor.digest)"), registry: reference.registry,
             scope: scope, headers: ["Content-Type": "application/octet-stream"],
             body: { .stream(ReaderSequence(open: open, progress: progress), length: .known(size)) },
+            what: "upload of \(descriptor.digest) to \(reference)")
+        guard response.status == .created else { throw await error(response, host: host, what: "upload of \(descriptor.digest)") }
+    }
+
+    /// Uploads a blob straight from another registry's response body, without touching the disk. It cannot be
+    /// retried (the body is read once); callers fall back to a spooled copy when it fails.
+    public func pushBlob(_ descriptor: Descriptor, to reference: ImageReference, streaming body: HTTPClientResponse.Body,
+                         source: String) async throws {
+        let host = hosts(for: reference.registry, pulling: false).last!
+        let scope = "repository:\(reference.repository):pull,push"
+        let start = try await send(.POST, host: host, path: "/v2/\(reference.repository)/blobs/uploads/", registry: reference.registry,
+                                   scope: scope, what: "upload of \(descriptor.digest) to \(reference)")
+        guard start.status == .accepted, let location = start.headers.first(name: "Location") else {
+            throw ClientError.http(url: url(host, "/v2/\(reference.repository)/blobs/uploads/"), status: Int(start.status.code),
+                                   code: nil, message: "expected 202 with a Location")
+        }
+        let verified = VerifiedBody(body: body, descriptor: descriptor, reference: source)
+        let size = descriptor.size
+        let response = try await send(
+            .PUT, host: host, path: Self.path(of: location, adding: "digest=\(descriptor.digest)"), registry: reference.registry,
+            scope: scope, headers: ["Content-Type": "application/octet-stream"],
+            body: { .stream(verified, length: .known(size)) }, retries: false,
             what: "upload of \(descriptor.digest) to \(reference)")
         guard response.status == .created else { throw await error(response, host: host, what: "upload of \(descriptor.digest)") }
     }
@@ -425,5 +433,49 @@ struct ReaderSequence: AsyncSequence, Sendable {
         // The reader is opened per iteration (each attempt); an open failure surfaces as an empty body that the
         // registry then refuses for its length.
         AsyncIterator(reader: (try? open()) ?? MemoryReader([]), progress: progress)
+    }
+}
+
+/// A blob's bytes as they arrive, checked against its descriptor: more bytes than its size, or a different
+/// digest at the end, is an error.
+struct VerifiedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let body: HTTPClientResponse.Body
+    let descriptor: Descriptor
+    let reference: String
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var inner: HTTPClientResponse.Body.AsyncIterator
+        var digester: Digester
+        let descriptor: Descriptor
+        let reference: String
+        var finished = false
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard !finished else { return nil }
+            guard let buffer = try await inner.next() else {
+                finished = true
+                guard digester.count == descriptor.size else {
+                    throw ClientError.sizeMismatch(reference: reference, digest: descriptor.digest, expected: descriptor.size,
+                                                   actual: digester.count)
+                }
+                let actual = digester.finalize()
+                guard actual == descriptor.digest else {
+                    throw ClientError.digestMismatch(reference: reference, expected: descriptor.digest, actual: actual)
+                }
+                return nil
+            }
+            guard digester.count + Int64(buffer.readableBytes) <= descriptor.size else {
+                throw ClientError.sizeMismatch(reference: reference, digest: descriptor.digest, expected: descriptor.size,
+                                               actual: digester.count + Int64(buffer.readableBytes))
+            }
+            buffer.withUnsafeReadableBytes { digester.update($0) }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(inner: body.makeAsyncIterator(), digester: Digester(algorithm: descriptor.digest.algorithm),
+                      descriptor: descriptor, reference: reference)
     }
 }
