@@ -14,10 +14,7 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}" "${BENCHMARK_PAC
 layers=${1:-5}
 layer_mib=${2:-100}
 runs=${RUNS:-3}
-build_log=$(mktemp)
-swift build -c release --product slipway >"$build_log" 2>&1 || { cat "$build_log"; exit 1; }
-rm -f "$build_log"
-slipway=$(swift build -c release --show-bin-path)/slipway
+build_release
 work=$(mktemp -d /tmp/slipway-copy-bench-XXXXXX)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }

@@ -15,10 +15,7 @@ source scripts/lib.sh
 ensure_packages "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}"
 
 size_mib=${1:-1024}
-build_log=$(mktemp)
-swift build -c release --product slipway >"$build_log" 2>&1 || { cat "$build_log"; exit 1; }
-rm -f "$build_log"
-slipway=$(swift build -c release --show-bin-path)/slipway
+build_release
 work=$(mktemp -d /tmp/slipway-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

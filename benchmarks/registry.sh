@@ -17,10 +17,7 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}" "${BENCHMARK_PAC
 
 big_mib=${1:-1024}
 small_count=${2:-1000}
-build_log=$(mktemp)
-swift build -c release --product slipway >"$build_log" 2>&1 || { cat "$build_log"; exit 1; }
-rm -f "$build_log"
-slipway=$(swift build -c release --show-bin-path)/slipway
+build_release
 work=$(mktemp -d /tmp/slipway-registry-bench-XXXXXX)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }

@@ -38,3 +38,12 @@ start_dockerd() {
     cat /tmp/slipway-dockerd.log >&2
     exit 1
 }
+
+# build_release: builds Slipway in release mode (showing the log only on failure) and sets $slipway to it.
+build_release() {
+    local log
+    log=$(mktemp)
+    swift build -c release --product slipway >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
+    rm -f "$log"
+    slipway=$(swift build -c release --show-bin-path)/slipway
+}

@@ -170,12 +170,7 @@ public final class RegistryClient: Sendable {
                          progress: (@Sendable (Int) -> Void)? = nil) async throws {
         let host = hosts(for: reference.registry, pulling: false).last!
         let scope = "repository:\(reference.repository):pull,push"
-        let start = try await send(.POST, host: host, path: "/v2/\(reference.repository)/blobs/uploads/", registry: reference.registry,
-                                   scope: scope, what: "upload of \(descriptor.digest) to \(reference)")
-        guard start.status == .accepted, var location = start.headers.first(name: "Location") else {
-            throw ClientError.http(url: url(host, "/v2/\(reference.repository)/blobs/uploads/"), status: Int(start.status.code),
-                                   code: nil, message: "expected 202 with a Location")
-        }
+        var location = try await startUpload(descriptor, host: host, reference: reference, scope: scope)
         if let chunkSize = configuration.chunkSize {
             location = try await pushChunks(descriptor, host: host, location: location, reference: reference, scope: scope,
                                             chunkSize: chunkSize, open: open, progress: progress)
@@ -199,12 +194,7 @@ public final class RegistryClient: Sendable {
                          source: String) async throws {
         let host = hosts(for: reference.registry, pulling: false).last!
         let scope = "repository:\(reference.repository):pull,push"
-        let start = try await send(.POST, host: host, path: "/v2/\(reference.repository)/blobs/uploads/", registry: reference.registry,
-                                   scope: scope, what: "upload of \(descriptor.digest) to \(reference)")
-        guard start.status == .accepted, let location = start.headers.first(name: "Location") else {
-            throw ClientError.http(url: url(host, "/v2/\(reference.repository)/blobs/uploads/"), status: Int(start.status.code),
-                                   code: nil, message: "expected 202 with a Location")
-        }
+        let location = try await startUpload(descriptor, host: host, reference: reference, scope: scope)
         let verified = VerifiedBody(body: body, descriptor: descriptor, reference: source)
         let size = descriptor.size
         let response = try await send(
@@ -213,6 +203,18 @@ public final class RegistryClient: Sendable {
             body: { .stream(verified, length: .known(size)) }, retries: false,
             what: "upload of \(descriptor.digest) to \(reference)")
         guard response.status == .created else { throw await error(response, host: host, what: "upload of \(descriptor.digest)") }
+    }
+
+    /// Opens an upload session; returns its Location.
+    private func startUpload(_ descriptor: Descriptor, host: String, reference: ImageReference, scope: String) async throws -> String {
+        let path = "/v2/\(reference.repository)/blobs/uploads/"
+        let start = try await send(.POST, host: host, path: path, registry: reference.registry, scope: scope,
+                                   what: "upload of \(descriptor.digest) to \(reference)")
+        guard start.status == .accepted, let location = start.headers.first(name: "Location") else {
+            throw ClientError.http(url: url(host, path), status: Int(start.status.code), code: nil,
+                                   message: "expected 202 with a Location")
+        }
+        return location
     }
 
     /// Chunked upload, resuming from the server's `Range` after a failed chunk.
