@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SlipwayArchive
 import SlipwayConfig
 import SlipwayOCI
 import SlipwayRegistryClient
@@ -21,17 +22,44 @@ struct ClientOptions: ParsableArguments {
         configuration.insecure = Set(settings.client.insecure)
         configuration.parallelism = settings.client.parallelLayers
         configuration.chunkSize = settings.client.chunkSize
-        return RegistryClient(configuration: configuration)
+        configuration.caFile = settings.client.caFile
+        return try RegistryClient(configuration: configuration)
     }
 }
 
 extension ImageLocation {
-    /// The endpoint a copy reads or writes. A layout destination is created if absent.
-    func endpoint(creating: Bool) throws -> ImageEndpoint {
+    /// The endpoint a copy reads or writes. A layout destination is created if absent; an archive is unpacked
+    /// into (or, as a destination, staged in) `scratch`, a temporary directory.
+    func endpoint(creating: Bool, scratch: String) throws -> ImageEndpoint {
         switch self {
         case .registry(let reference): return .registry(reference)
         case .layout(let path, let tag):
             return .layout(creating ? try OCILayout.openOrCreate(at: path) : try OCILayout.open(at: path), tag: tag)
+        case .archive(let path, let tag):
+            if creating { return .layout(try OCILayout.openOrCreate(at: scratch + "/layout"), tag: tag) }
+            var options = ExtractOptions()
+            options.applyWhiteouts = false
+            options.preserveOwnership = false
+            try Extractor.unpack(layers: [{ try FileReader(path: path) }], to: scratch + "/layout", options: options)
+            return .layout(try OCILayout.open(at: scratch + "/layout"), tag: tag)
+        }
+    }
+
+    /// For an archive destination: writes the staged layout as one tar file, atomically.
+    func finishArchive(scratch: String) throws {
+        guard case .archive(let path, _) = self else { return }
+        let temporary = path + ".partial-\(getpid())"
+        unlink(temporary)
+        do {
+            let file = try FileWriter(path: temporary)
+            let tar = TarWriter(file)
+            try TreeArchiver(root: scratch + "/layout").write(to: tar)
+            try tar.finish()
+            try file.close(sync: true)
+            guard rename(temporary, path) == 0 else { throw CommandError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        } catch {
+            unlink(temporary)
+            throw error
         }
     }
 }
@@ -40,7 +68,7 @@ extension ImageLocation {
 struct CopyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
-        abstract: "Copy an image between registries and OCI layouts (docker://REF, oci:DIR[:TAG]).",
+        abstract: "Copy an image between registries, OCI layouts and archives (docker://REF, oci:DIR[:TAG], oci-archive:FILE[:TAG]).",
         discussion: """
             Blobs the destination has are skipped, blobs in another repository of the same registry are mounted, \
             the rest are streamed (several at once) and verified against their digests. The manifest is copied \
@@ -49,14 +77,19 @@ struct CopyCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Source: docker://REF or oci:DIR[:TAG].") var source: String
-    @Argument(help: "Destination: docker://REF or oci:DIR[:TAG].") var destination: String
+    @Argument(help: "Source: docker://REF, oci:DIR[:TAG] or oci-archive:FILE[:TAG].") var source: String
+    @Argument(help: "Destination: docker://REF, oci:DIR[:TAG] or oci-archive:FILE[:TAG].") var destination: String
     @Flag(help: "Copy every platform of a multi-platform index.") var all = false
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let from = try ImageLocation(parsing: source).endpoint(creating: false)
-        let to = try ImageLocation(parsing: destination).endpoint(creating: true)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-copy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch + "/in", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: scratch + "/out", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let target = try ImageLocation(parsing: destination)
+        let from = try ImageLocation(parsing: source).endpoint(creating: false, scratch: scratch + "/in")
+        let to = try target.endpoint(creating: true, scratch: scratch + "/out")
         var copier = ImageCopier(client: try options.makeClient())
         copier.all = all
         copier.platform = try Platform(parsing: options.platform)
@@ -69,6 +102,7 @@ struct CopyCommand: AsyncParsableCommand {
             }
         }
         let written = try await copier.copy(from: from, to: to)
+        try target.finishArchive(scratch: scratch + "/out")
         print("\(destination) \(written.digest)")
     }
 }

@@ -19,8 +19,8 @@ extension ImageLocation {
     func requireLayout() throws -> (path: String, tag: String?) {
         switch self {
         case .layout(let path, let tag): return (path, tag)
-        case .registry:
-            throw CommandError("\(self): registry images are not supported by this command yet; use oci:DIRECTORY[:TAG]")
+        case .registry, .archive:
+            throw CommandError("\(self): this command reads OCI layouts only; `slipway image copy` brings the image into oci:DIRECTORY:TAG first")
         }
     }
 }

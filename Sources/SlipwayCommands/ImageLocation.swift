@@ -2,13 +2,19 @@ import ArgumentParser
 import SlipwayOCI
 
 /// Where an image is, as the image commands take it: `oci:DIR[:TAG]` (an OCI image layout on disk, as
-/// skopeo names it) or `docker://REF` (a registry).
+/// skopeo names it), `oci-archive:FILE[:TAG]` (such a layout as one tar file) or `docker://REF` (a registry).
 enum ImageLocation: CustomStringConvertible, Equatable {
     case layout(path: String, tag: String?)
+    case archive(path: String, tag: String?)
     case registry(ImageReference)
 
     init(parsing text: String) throws {
-        if text.hasPrefix("oci:") {
+        if text.hasPrefix("oci-archive:") {
+            guard case .layout(let path, let tag) = try ImageLocation(parsing: "oci:" + text.dropFirst("oci-archive:".count)) else {
+                throw ValidationError("'\(text)': expected oci-archive:FILE[:TAG]")
+            }
+            self = .archive(path: path, tag: tag)
+        } else if text.hasPrefix("oci:") {
             // As skopeo does: the path ends at the first ':', so a path itself cannot hold one.
             let rest = text.dropFirst(4)
             let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
@@ -23,13 +29,14 @@ enum ImageLocation: CustomStringConvertible, Equatable {
         } else if text.hasPrefix("docker://") {
             self = .registry(try ImageReference(parsing: String(text.dropFirst("docker://".count))))
         } else {
-            throw ValidationError("'\(text)': name an image as oci:DIRECTORY[:TAG] or docker://REFERENCE")
+            throw ValidationError("'\(text)': name an image as oci:DIRECTORY[:TAG], oci-archive:FILE[:TAG] or docker://REFERENCE")
         }
     }
 
     var description: String {
         switch self {
         case .layout(let path, let tag): "oci:\(path)" + (tag.map { ":\($0)" } ?? "")
+        case .archive(let path, let tag): "oci-archive:\(path)" + (tag.map { ":\($0)" } ?? "")
         case .registry(let reference): "docker://\(reference)"
         }
     }

@@ -48,6 +48,9 @@ struct InspectCommand: AsyncParsableCommand {
             loaded = try layout.blobs.loadImage(try layout.descriptor(tag: tag), platform: platform, verifyLayers: verify)
         case .registry(let reference):
             loaded = try await Self.load(reference, platform: platform, client: try options.makeClient())
+        case .archive:
+            _ = try location.requireLayout()  // says how to get a layout from the archive
+            return
         }
         let configuration = loaded.configuration
         let report = Report(

@@ -24,6 +24,8 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var parallelLayers = 4
         /// Push blobs in chunks of this many bytes (resumable) instead of one request each.
         public var chunkSize: Int?
+        /// Extra certificate authorities (PEM) to trust for TLS registries.
+        public var caFile: String?
     }
 
     public struct Server: Sendable, Equatable {
@@ -149,7 +151,7 @@ extension SlipwayConfig {
                 }
             case "registry": config.registry = try parseRegistry(node, reader)
             case "client":
-                for (name, value) in try reader.mapping(node, key, allowed: ["mirrors", "insecure", "parallel_layers", "chunk_size"]) {
+                for (name, value) in try reader.mapping(node, key, allowed: ["mirrors", "insecure", "parallel_layers", "chunk_size", "ca_file"]) {
                     let path = "client.\(name)"
                     switch name {
                     case "mirrors":
@@ -158,6 +160,7 @@ extension SlipwayConfig {
                         }
                     case "insecure": config.client.insecure = try reader.strings(value, path)
                     case "parallel_layers": config.client.parallelLayers = try reader.int(value, path, range: 1...64)
+                    case "ca_file": config.client.caFile = try reader.nonEmptyString(value, path)
                     default: config.client.chunkSize = try reader.int(value, path, range: 1024...(1 << 30))
                     }
                 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import SlipwayArchive
 import SlipwayOCI
 import Synchronization
@@ -19,6 +20,8 @@ public struct ClientConfiguration: Sendable {
     public var parallelism = 4
     /// When set, blobs are pushed in chunks of this size (resumable); otherwise in one request.
     public var chunkSize: Int?
+    /// A PEM file of extra certificate authorities to trust for TLS registries (a private CA).
+    public var caFile: String?
 
     public init(credentials: CredentialStore) { self.credentials = credentials }
 }
@@ -31,11 +34,21 @@ public final class RegistryClient: Sendable {
     /// Registries known to want Basic credentials, so they are sent up front.
     private let basicRegistries = Mutex<Set<String>>([])
 
-    public init(configuration: ClientConfiguration) {
+    public init(configuration: ClientConfiguration) throws {
         self.configuration = configuration
         var http = HTTPClient.Configuration()
+        if let caFile = configuration.caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw ClientError.io(path: caFile, reason: "cannot read this CA file")
+            }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.file(caFile)]
+            http.tlsConfiguration = tls
+        }
         http.redirectConfiguration = .disallow  // followed by hand: the Authorization header stays on its own host
         http.timeout = .init(connect: .seconds(10), read: .seconds(120))
+        // A refused connection fails the request at once; RetryPolicy decides what is worth another try.
+        http.connectionPool.retryConnectionEstablishment = false
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
     }
 
@@ -283,7 +296,7 @@ public final class RegistryClient: Sendable {
             do {
                 response = try await http.execute(request, timeout: .seconds(600))
             } catch {
-                guard retries, attempt < configuration.retry.attempts else {
+                guard retries, attempt < configuration.retry.attempts, Self.isTransient(error) else {
                     throw ClientError.transport(url: url(host, path), reason: "\(error)")
                 }
                 try await Task.sleep(for: configuration.retry.delay(beforeRetry: attempt))
@@ -378,6 +391,19 @@ public final class RegistryClient: Sendable {
         case 404: return .notFound(reference: what, what: item?.code == "MANIFEST_UNKNOWN" ? "manifest" : "it")
         default: return .http(url: "\(host) (\(what))", status: status, code: item?.code, message: item?.message ?? "")
         }
+    }
+
+    /// Whether a failed request may succeed if tried again: a dropped or reset connection, a read that timed
+    /// out. An unknown host, a refused or timed-out connection, or a TLS failure will not fix itself.
+    static func isTransient(_ error: any Error) -> Bool {
+        if error is NIOSSLError { return false }
+        if let error = error as? HTTPClientError {
+            return [.remoteConnectionClosed, .readTimeout, .cancelled].contains(error)
+        }
+        let text = String(describing: error)
+        return !(text.contains("NIOConnectionError") || text.contains("connectTimeout") || text.contains("SSL")
+                 || text.contains("certificate") || text.contains("handshake") || text.contains("DNS")
+                 || text.contains("UnknownHost") || text.contains("Connection refused"))
     }
 
     static func checkNotHTML(_ mediaType: String, url: String) throws {

@@ -1,13 +1,14 @@
 import Foundation
 
 /// Debian's `docker-registry` (CNCF distribution) on a free loopback port with filesystem storage, optionally
-/// behind htpasswd Basic auth; stopped when released.
+/// behind htpasswd Basic auth or TLS; stopped when released.
 public final class DistributionRegistry: @unchecked Sendable {
     public let directory = TemporaryDirectory("slipway-distribution")
     public let address: String
     private let process: Process
 
-    public init(htpasswd: String? = nil) throws {
+    /// `tls`: a certificate and key (PEM) to serve HTTPS with.
+    public init(htpasswd: String? = nil, tls: (certificate: String, key: String)? = nil) throws {
         try requireTool("docker-registry")
         let port = try freePort()
         address = "127.0.0.1:\(port)"
@@ -17,9 +18,11 @@ public final class DistributionRegistry: @unchecked Sendable {
             storage:
               filesystem: {rootdirectory: \(directory("storage"))}
               delete: {enabled: true}
-            http: {addr: \(address)}
+            http:
+              addr: \(address)
 
             """
+        if let tls { config += "  tls: {certificate: \(tls.certificate), key: \(tls.key)}\n" }
         if let htpasswd { config += "auth:\n  htpasswd: {realm: test, path: \(htpasswd)}\n" }
         try directory.write("config.yml", config)
         process = Process()
@@ -28,9 +31,10 @@ public final class DistributionRegistry: @unchecked Sendable {
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
+        let scheme = tls == nil ? "http" : "https"
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let result = try? run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://\(address)/v2/"]),
+            if let result = try? run(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(scheme)://\(address)/v2/"]),
                ["200", "401"].contains(result.stdout) { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
@@ -39,7 +43,7 @@ public final class DistributionRegistry: @unchecked Sendable {
     }
 
     deinit {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

@@ -60,6 +60,24 @@ import Testing
         #expect(result.stdout.contains(digest) && result.stdout.contains("\"team\""))
     }
 
+    /// `oci-archive:FILE`: a layout in one tar file, which skopeo reads and writes too.
+    @Test func ociArchivesBothWays() throws {
+        let layout = try makeLayout()
+        var result = try slipway(["image", "copy", layout, "oci-archive:\(work("image.tar")):v1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let digest = try skopeoDigest("oci-archive:\(work("image.tar")):v1")
+        let expected = try skopeoDigest(layout)
+        #expect(digest != nil && digest == expected)
+        #expect(try run(["skopeo", "copy", layout, "oci-archive:\(work("skopeo.tar")):v2"]).status == 0)
+        result = try slipway(["image", "copy", "oci-archive:\(work("skopeo.tar")):v2", "oci:\(work("from-archive")):v2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try skopeoDigest("oci:\(work("from-archive")):v2") == digest)
+        // A failed copy leaves no archive behind.
+        result = try slipway(["image", "copy", "oci:\(work("layout")):missing", "oci-archive:\(work("never.tar")):v1"])
+        #expect(result.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: work("never.tar")))
+    }
+
     @Test func basicAuthOnDockerRegistryAndTokensOnSlipway() throws {
         try requireTool("htpasswd")
         let layout = try makeLayout()
@@ -128,6 +146,34 @@ import Testing
         #expect(try skopeoDigest("oci:\(work("mirrored")):v1") == skopeoDigest("docker://\(mirror.address)/library/debian:bookworm"))
     }
 
+    /// A registry with a certificate from a private CA: trusted only with `client.ca_file`.
+    @Test func privateCertificateAuthority() throws {
+        try requireTool("openssl")
+        let layout = try makeLayout()
+        #expect(try run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Slipway Test CA",
+                         "-keyout", work("ca.key"), "-out", work("ca.pem")]).status == 0)
+        #expect(try run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                         "-keyout", work("server.key"), "-out", work("server.csr")]).status == 0)
+        try work.write("san.ext", "subjectAltName=IP:127.0.0.1\n")
+        #expect(try run(["openssl", "x509", "-req", "-in", work("server.csr"), "-CA", work("ca.pem"), "-CAkey", work("ca.key"),
+                         "-CAcreateserial", "-days", "2", "-extfile", work("san.ext"), "-out", work("server.pem")]).status == 0)
+        let registry = try DistributionRegistry(tls: (work("server.pem"), work("server.key")))
+        #expect(try run(["skopeo", "copy", "--dest-tls-verify=false", layout, "docker://\(registry.address)/library/alpine:3"]).status == 0)
+        // Reached as a mirror given with an https:// address, so TLS is used on loopback too. The mirrored name is
+        // a closed loopback port, so that when the mirror is refused the fallback fails at once.
+        let mirror = "client:\n  mirrors:\n    \"localhost:1\": [\"https://\(registry.address)\"]\n"
+        try work.write("trusting.yml", mirror + "  ca_file: \(work("ca.pem"))\n")
+        try work.write("untrusting.yml", mirror)
+        var result = try slipway(["image", "copy", "--config", work("trusting.yml"), "docker://localhost:1/library/alpine:3", "oci:\(work("tls")):v1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        result = try slipway(["image", "copy", "--config", work("untrusting.yml"), "docker://localhost:1/library/alpine:3",
+                              "oci:\(work("untrusted")):v1"])
+        #expect(result.status == 1)
+        try work.write("missing-ca.yml", "client:\n  ca_file: \(work("nope.pem"))\n")
+        result = try slipway(["image", "copy", "--config", work("missing-ca.yml"), layout, "oci:\(work("x")):v1"])
+        #expect(result.status == 1 && result.stderr.contains("nope.pem"), "\(result.stderr)")
+    }
+
     @Test func badInputIsNamedAndLeavesNothing() throws {
         let layout = try makeLayout()
         let server = try ServerProcess()
@@ -150,5 +196,59 @@ import Testing
         result = try slipway(["image", "copy", "docker://127.0.0.1:\(port)/acme/web:v1", "oci:\(work("html")):v1"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("not a registry") || result.stderr.contains("unsupported media type"), "\(result.stderr)")
+    }
+}
+
+/// A registry front that redirects blobs to another host and, on request, lies about content.
+@Suite(.serialized) struct UntrustedRegistryTests {
+    let work = TemporaryDirectory("slipway-tricky")
+
+    func start(_ flags: [String] = []) throws -> (ServerProcess, BackgroundProcess, String) {
+        try work.write("rootfs/srv/page.html", "<p>through a CDN</p>")
+        let layout = "oci:\(work("layout")):v1"
+        #expect(try run([slipwayExecutable, "image", "import-rootfs", work("rootfs"), "--output", layout]).status == 0)
+        let upstream = try ServerProcess()
+        #expect(try run([slipwayExecutable, "image", "copy", layout, "docker://\(upstream.address)/acme/web:v1"],
+                        environment: ["SLIPWAY_HOME": work("home")]).status == 0)
+        let port = try freePort(), cdn = try freePort()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tricky_registry.py").path
+        let front = try BackgroundProcess(["python3", script, String(port), String(cdn), upstream.address, work("cdn-auth.log")] + flags,
+                                          readyLine: "ready")
+        return (upstream, front, "127.0.0.1:\(port)")
+    }
+
+    func copy(_ source: String, _ destination: String) throws -> ProcessResult {
+        try run([slipwayExecutable, "image", "copy", source, destination],
+                environment: ["SLIPWAY_HOME": work("home"), "SLIPWAY_REGISTRY_USERNAME": "ci", "SLIPWAY_REGISTRY_PASSWORD": "pw"])
+    }
+
+    @Test func followsBlobRedirectsWithoutLeakingCredentials() throws {
+        let (upstream, front, address) = try start()
+        defer { withExtendedLifetime((upstream, front)) {} }
+        let result = try copy("docker://\(address)/acme/web:v1", "oci:\(work("out")):v1")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: work("cdn-auth.log")),
+                "the CDN on another host was sent: \((try? String(contentsOfFile: work("cdn-auth.log"), encoding: .utf8)) ?? "")")
+        #expect(try run([slipwayExecutable, "image", "unpack", "oci:\(work("out")):v1", work("rootfs-out")]).status == 0)
+    }
+
+    @Test func lyingManifestIsRefused() throws {
+        let (upstream, front, address) = try start(["--lie-manifests"])
+        defer { withExtendedLifetime((upstream, front)) {} }
+        let digest = try run(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
+                              "docker://\(upstream.address)/acme/web:v1"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let result = try copy("docker://\(address)/acme/web@\(digest)", "oci:\(work("out")):v1")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("expected \(digest)"), "\(result.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: work("out/blobs/sha256"))) ?? []).isEmpty)
+    }
+
+    @Test func lyingBlobIsRefusedAndNothingIsKept() throws {
+        let (upstream, front, address) = try start(["--lie-blobs"])
+        defer { withExtendedLifetime((upstream, front)) {} }
+        let result = try copy("docker://\(address)/acme/web:v1", "oci:\(work("out")):v1")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("content has digest"), "\(result.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: work("out/blobs/sha256"))) ?? []).isEmpty)
     }
 }
