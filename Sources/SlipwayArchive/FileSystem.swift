@@ -16,7 +16,6 @@ public enum FileSystem {
 
     public static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
     public static func isSymlink(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFLNK }
-    public static func isRegular(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
 
     public static func readLink(_ path: String) throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

@@ -196,7 +196,7 @@ public final class RegistryClient: Sendable {
         let response = try await send(
             .PUT, host: host, path: Self.path(of: location, adding: "digest=\(descriptor.digest)"), registry: reference.registry,
             scope: scope, headers: ["Content-Type": "application/octet-stream"],
-            body: { .stream(ReaderSequence(open: open, progress: progress), length: .known(size)) },
+            body: { .stream(ReaderSequence(reader: try open(), progress: progress), length: .known(size)) },
             what: "upload of \(descriptor.digest) to \(reference)")
         guard response.status == .created else { throw await error(response, host: host, what: "upload of \(descriptor.digest)") }
     }
@@ -440,10 +440,11 @@ public final class RegistryClient: Sendable {
     }
 }
 
-/// A `ByteReader` as an async sequence of buffers, for a request body.
-struct ReaderSequence: AsyncSequence, Sendable {
+/// A `ByteReader` as an async sequence of buffers, for a request body. It is iterated once, by the one task
+/// that sends the request, so the reader it holds is never shared.
+struct ReaderSequence: AsyncSequence, @unchecked Sendable {
     typealias Element = ByteBuffer
-    let open: @Sendable () throws -> any ByteReader
+    let reader: any ByteReader
     let progress: (@Sendable (Int) -> Void)?
 
     struct AsyncIterator: AsyncIteratorProtocol {
@@ -457,11 +458,7 @@ struct ReaderSequence: AsyncSequence, Sendable {
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator {
-        // The reader is opened per iteration (each attempt); an open failure surfaces as an empty body that the
-        // registry then refuses for its length.
-        AsyncIterator(reader: (try? open()) ?? MemoryReader([]), progress: progress)
-    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(reader: reader, progress: progress) }
 }
 
 /// A blob's bytes as they arrive, checked against its descriptor: more bytes than its size, or a different

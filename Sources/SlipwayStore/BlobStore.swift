@@ -90,16 +90,6 @@ public struct BlobStore: BlobStorage {
         return try ingest.commit()
     }
 
-    /// Streams a reader into the store.
-    @discardableResult
-    public func put(from reader: any ByteReader, expected: Digest? = nil, expectedSize: Int64? = nil)
-        throws -> (digest: Digest, size: Int64)
-    {
-        let ingest = try beginIngest(expected: expected, expectedSize: expectedSize)
-        try reader.copy(to: ingest)
-        return try ingest.commit()
-    }
-
     public func delete(_ digest: Digest) throws {
         if unlink(path(for: digest)) != 0, errno != ENOENT {
             throw StoreError.io(path: path(for: digest), operation: "delete", errno: errno)

@@ -85,3 +85,21 @@ import Testing
         #expect(result.stderr.lowercased().contains("denied"), "\(result.stderr)")
     }
 }
+
+/// `slipway serve --auth htpasswd:FILE`, without any configuration file.
+@Suite struct ServeAuthFlagTests {
+    @Test func htpasswdFlagRequiresCredentials() throws {
+        try requireTool("htpasswd")
+        let work = TemporaryDirectory("slipway-auth-flag")
+        #expect(try run(["htpasswd", "-cbB", "-C", "5", work("htpasswd"), "ops", "letmein"]).status == 0)
+        let server = try ServerProcess(arguments: ["--auth", "htpasswd:\(work("htpasswd"))"])
+        let code = { (extra: [String]) in
+            try run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + extra + ["http://\(server.address)/v2/"]).stdout
+        }
+        #expect(try code([]) == "401")
+        #expect(try code(["-u", "ops:wrong"]) == "401")
+        #expect(try code(["-u", "ops:letmein"]) == "200")
+        let usage = try run([slipwayExecutable, "serve", "--auth", "basic:\(work("htpasswd"))"])
+        #expect(usage.status == 2 && usage.stderr.contains("htpasswd:FILE"))
+    }
+}
