@@ -93,12 +93,16 @@ struct CopyCommand: AsyncParsableCommand {
         var copier = ImageCopier(client: try options.makeClient())
         copier.all = all
         copier.platform = try Platform(parsing: options.platform)
+        let board = ProgressBoard()
+        copier.onProgress = { blob, count in board.advance(blob.digest.short, total: blob.size, by: count) }
         copier.onBlob = { blob, outcome in
             switch outcome {
-            case .skipped: note("\(blob.digest.short)  skipped (already there)")
-            case .mounted(let repository): note("\(blob.digest.short)  mounted from \(repository)")
+            case .skipped: board.finish(blob.digest.short, total: blob.size, outcome: "skipped (already there)")
+            case .mounted(let repository): board.finish(blob.digest.short, total: blob.size, outcome: "mounted from \(repository)")
             case .copied(let bytes, let seconds):
-                note("\(blob.digest.short)  \(formatBytes(bytes)) in \(String(format: "%.1f", seconds)) s")
+                let rate = formatBytes(Int64(Double(bytes) / max(seconds, 0.001)))
+                board.finish(blob.digest.short, total: blob.size,
+                             outcome: "\(formatBytes(bytes)) in \(String(format: "%.1f", seconds)) s (\(rate)/s)")
             }
         }
         let written = try await copier.copy(from: from, to: to)

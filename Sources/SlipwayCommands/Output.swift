@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayOCI
+import Synchronization
 
 /// Prints a value as indented, key-sorted JSON (for `--json`).
 func printJSON(_ value: some Encodable) throws {
@@ -59,5 +60,79 @@ final class Progress {
     private func rate() -> String {
         let seconds = max(Date().timeIntervalSince(start), 0.001)
         return "(\(formatBytes(Int64(Double(bytes) / seconds)))/s)"
+    }
+}
+
+/// Progress of several transfers at once. On a terminal each item has a line, redrawn in place, with its
+/// bytes, size and rate, and its outcome once done; otherwise only the outcome lines are written, one each,
+/// so logs stay quiet and line-oriented.
+final class ProgressBoard: Sendable {
+    private struct Row {
+        var label: String
+        var total: Int64
+        var bytes: Int64 = 0
+        var started = Date()
+        var outcome: String?
+    }
+
+    private struct State {
+        var rows: [Row] = []
+        var index: [String: Int] = [:]
+        var drawn = 0
+        var lastDraw = Date.distantPast
+    }
+
+    private let state = Mutex(State())
+    private let interactive: Bool
+    private let write: @Sendable (String) -> Void
+
+    init(interactive: Bool = isatty(STDERR_FILENO) != 0,
+         write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+        self.interactive = interactive
+        self.write = write
+    }
+
+    /// Counts `count` more bytes of the item `label` of `total` bytes.
+    func advance(_ label: String, total: Int64, by count: Int) {
+        guard interactive else { return }
+        state.withLock { state in
+            let row = Self.row(label, total: total, in: &state)
+            state.rows[row].bytes += Int64(count)
+            if Date().timeIntervalSince(state.lastDraw) >= 0.1 { draw(&state) }
+        }
+    }
+
+    /// Ends an item with its outcome line.
+    func finish(_ label: String, total: Int64, outcome: String) {
+        guard interactive else { return write("\(label)  \(outcome)\n") }
+        state.withLock { state in
+            let row = Self.row(label, total: total, in: &state)
+            state.rows[row].outcome = outcome
+            draw(&state)
+        }
+    }
+
+    private static func row(_ label: String, total: Int64, in state: inout State) -> Int {
+        if let row = state.index[label] { return row }
+        state.rows.append(Row(label: label, total: total))
+        state.index[label] = state.rows.count - 1
+        return state.rows.count - 1
+    }
+
+    private func draw(_ state: inout State) {
+        var text = state.drawn > 0 ? "\u{1B}[\(state.drawn)A" : ""
+        for row in state.rows {
+            text += "\r\(row.label)  " + (row.outcome ?? Self.live(row)) + "\u{1B}[K\n"
+        }
+        write(text)
+        state.drawn = state.rows.count
+        state.lastDraw = Date()
+    }
+
+    private static func live(_ row: Row) -> String {
+        let bytes = min(row.bytes, row.total)
+        let seconds = max(Date().timeIntervalSince(row.started), 0.001)
+        let percent = row.total > 0 ? Int(bytes * 100 / row.total) : 100
+        return "\(formatBytes(bytes)) / \(formatBytes(row.total)) \(percent)%  \(formatBytes(Int64(Double(bytes) / seconds)))/s"
     }
 }

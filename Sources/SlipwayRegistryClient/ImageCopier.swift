@@ -33,8 +33,10 @@ public struct ImageCopier: Sendable {
     public var platform: Platform = .linuxAMD64
     /// Every platform of an index, not just `platform`.
     public var all = false
-    /// Told about each blob as it finishes.
+    /// Told about each blob as it finishes, and about a manifest the destination already has (skipped).
     public var onBlob: (@Sendable (Descriptor, BlobOutcome) -> Void)?
+    /// Told of bytes as they move (a count since the last call), from several tasks at once.
+    public var onProgress: (@Sendable (Descriptor, Int) -> Void)?
 
     public init(client: RegistryClient) { self.client = client }
 
@@ -53,7 +55,11 @@ public struct ImageCopier: Sendable {
                 }
                 (descriptor, bytes) = try await manifest(chosen.digest, of: source)
             }
-            try await copyTree(descriptor, bytes, from: source, to: destination)
+            if await present(descriptor, at: destination) {
+                report(descriptor, .skipped)
+            } else {
+                try await copyTree(descriptor, bytes, from: source, to: destination)
+            }
             try await finish(descriptor, bytes, at: destination)
             return descriptor
         } catch {
@@ -92,11 +98,22 @@ public struct ImageCopier: Sendable {
     private func root(of source: ImageEndpoint) async throws -> (Descriptor, [UInt8]) {
         switch source {
         case .registry(let reference):
-            return try await client.manifest(reference)
+            // HEAD first: what the tag names, then the document by that digest, so its bytes are checked against it.
+            let descriptor = try await client.resolve(reference)
+            return try await client.manifest(reference, tagOrDigest: descriptor.digest.description)
         case .layout(let layout, let tag):
             let descriptor = try layout.descriptor(tag: tag)
             return (descriptor, try layout.blobs.bytes(of: descriptor.digest))
         }
+    }
+
+    /// Whether a registry destination already holds this manifest or index, and so everything it refers to (a
+    /// registry accepts a manifest only once it has its blobs): then only the tag needs writing.
+    private func present(_ descriptor: Descriptor, at destination: ImageEndpoint) async -> Bool {
+        guard case .registry(var reference) = destination else { return false }
+        reference.tag = nil
+        reference.digest = descriptor.digest
+        return (try? await client.manifestExists(reference)) ?? false
     }
 
     private func manifest(_ digest: Digest, of source: ImageEndpoint) async throws -> (Descriptor, [UInt8]) {
@@ -122,13 +139,20 @@ public struct ImageCopier: Sendable {
 
     private func copyBlob(_ blob: Descriptor, from source: ImageEndpoint, to destination: ImageEndpoint) async throws {
         let started = Date()
+        var progress: (@Sendable (Int) -> Void)?
+        if let onProgress { progress = { count in onProgress(blob, count) } }
         switch destination {
         case .layout(let layout, _):
             if try layout.blobs.size(of: blob.digest) == blob.size { return report(blob, .skipped) }
             let ingest = try layout.blobs.beginIngest(expected: blob.digest, expectedSize: blob.size)
             switch source {
-            case .registry(let reference): try await client.fetchBlob(blob, from: reference, into: ingest)
-            case .layout(let from, _): try from.blobs.reader(for: blob.digest).copy(to: ingest)
+            case .registry(let reference): try await client.fetchBlob(blob, from: reference, into: ingest, progress: progress)
+            case .layout(let from, _):
+                let reader = try from.blobs.reader(for: blob.digest)
+                while case let chunk = try reader.read(upTo: 1 << 20), !chunk.isEmpty {
+                    try ingest.write(chunk)
+                    progress?(chunk.count)
+                }
             }
             try ingest.commit()
         case .registry(let target):
@@ -143,7 +167,7 @@ public struct ImageCopier: Sendable {
                 // file, which a retried upload can read from the start.
                 do {
                     let response = try await client.openBlob(blob, from: reference)
-                    try await client.pushBlob(blob, to: target, streaming: response.body, source: "\(source)")
+                    try await client.pushBlob(blob, to: target, streaming: response.body, source: "\(source)", progress: progress)
                     return report(blob, .copied(bytes: blob.size, seconds: Date().timeIntervalSince(started)))
                 } catch let error as ClientError {
                     switch error {
@@ -156,10 +180,10 @@ public struct ImageCopier: Sendable {
                 let file = try FileWriter(path: spool, mode: 0o600)
                 try await client.fetchBlob(blob, from: reference, into: file)
                 try file.close()
-                try await client.pushBlob(blob, to: target, open: { try FileReader(path: spool) })
+                try await client.pushBlob(blob, to: target, open: { try FileReader(path: spool) }, progress: progress)
             case .layout(let from, _):
                 let blobs = from.blobs
-                try await client.pushBlob(blob, to: target, open: { try blobs.reader(for: blob.digest) })
+                try await client.pushBlob(blob, to: target, open: { try blobs.reader(for: blob.digest) }, progress: progress)
             }
         }
         report(blob, .copied(bytes: blob.size, seconds: Date().timeIntervalSince(started)))

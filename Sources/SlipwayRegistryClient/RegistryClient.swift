@@ -108,6 +108,41 @@ public final class RegistryClient: Sendable {
         throw lastError!
     }
 
+    /// Resolves a reference to the descriptor of what it names, with a HEAD request (which registries such as
+    /// Docker Hub do not count against pull limits), then a GET when the HEAD answer lacks
+    /// `Docker-Content-Digest`, its media type, or fails. A reference by digest is checked the same way: the
+    /// registry must have it.
+    public func resolve(_ reference: ImageReference) async throws -> Descriptor {
+        let target = reference.manifestReference
+        let path = "/v2/\(reference.repository)/manifests/\(target)"
+        for host in hosts(for: reference.registry, pulling: true) {
+            guard let response = try? await send(.HEAD, host: host, path: path, registry: reference.registry,
+                                                 scope: "repository:\(reference.repository):pull",
+                                                 headers: ["Accept": Self.manifestAccept], what: "manifest \(target) of \(reference)")
+            else { continue }
+            let mediaType = (response.headers.first(name: "Content-Type") ?? "").split(separator: ";").first.map(String.init) ?? ""
+            guard let digest = response.headers.first(name: "Docker-Content-Digest").flatMap({ try? Digest(parsing: $0) }),
+                  let size = response.headers.first(name: "Content-Length").flatMap(Int64.init),
+                  MediaType.manifests.contains(mediaType) || MediaType.indexes.contains(mediaType)
+            else { break }
+            if let asked = reference.digest, asked != digest {
+                throw ClientError.digestMismatch(reference: "\(reference)", expected: asked, actual: digest)
+            }
+            return Descriptor(mediaType: mediaType, digest: digest, size: size)
+        }
+        return try await manifest(reference).0
+    }
+
+    /// Whether the registry has the manifest a reference names.
+    public func manifestExists(_ reference: ImageReference) async throws -> Bool {
+        let response = try await send(.HEAD, host: hosts(for: reference.registry, pulling: false).last!,
+                                      path: "/v2/\(reference.repository)/manifests/\(reference.manifestReference)",
+                                      registry: reference.registry, scope: "repository:\(reference.repository):pull",
+                                      headers: ["Accept": Self.manifestAccept], accept404: true,
+                                      what: "manifest \(reference.manifestReference) of \(reference)")
+        return response.status == .ok
+    }
+
     /// The size of a blob in a repository, or nil when the registry does not have it there.
     public func blobSize(_ digest: Digest, in reference: ImageReference) async throws -> Int64? {
         let response = try await send(.HEAD, host: hosts(for: reference.registry, pulling: false).last!,
@@ -155,9 +190,8 @@ public final class RegistryClient: Sendable {
     public func fetchBlob(_ descriptor: Descriptor, from reference: ImageReference, into sink: any ByteWriter,
                           progress: (@Sendable (Int) -> Void)? = nil) async throws {
         let response = try await openBlob(descriptor, from: reference)
-        for try await buffer in VerifiedBody(body: response.body, descriptor: descriptor, reference: "\(reference)") {
+        for try await buffer in VerifiedBody(body: response.body, descriptor: descriptor, reference: "\(reference)", progress: progress) {
             try buffer.withUnsafeReadableBytes { try sink.write($0) }
-            progress?(buffer.readableBytes)
         }
     }
 
@@ -204,11 +238,11 @@ public final class RegistryClient: Sendable {
     /// Uploads a blob straight from another registry's response body, without touching the disk. It cannot be
     /// retried (the body is read once); callers fall back to a spooled copy when it fails.
     public func pushBlob(_ descriptor: Descriptor, to reference: ImageReference, streaming body: HTTPClientResponse.Body,
-                         source: String) async throws {
+                         source: String, progress: (@Sendable (Int) -> Void)? = nil) async throws {
         let host = hosts(for: reference.registry, pulling: false).last!
         let scope = "repository:\(reference.repository):pull,push"
         let location = try await startUpload(descriptor, host: host, reference: reference, scope: scope)
-        let verified = VerifiedBody(body: body, descriptor: descriptor, reference: source)
+        let verified = VerifiedBody(body: body, descriptor: descriptor, reference: source, progress: progress)
         let size = descriptor.size
         let response = try await send(
             .PUT, host: host, path: Self.path(of: location, adding: "digest=\(descriptor.digest)"), registry: reference.registry,
@@ -468,12 +502,14 @@ struct VerifiedBody: AsyncSequence, Sendable {
     let body: HTTPClientResponse.Body
     let descriptor: Descriptor
     let reference: String
+    var progress: (@Sendable (Int) -> Void)? = nil
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var inner: HTTPClientResponse.Body.AsyncIterator
         var digester: Digester
         let descriptor: Descriptor
         let reference: String
+        let progress: (@Sendable (Int) -> Void)?
         var finished = false
 
         mutating func next() async throws -> ByteBuffer? {
@@ -495,12 +531,13 @@ struct VerifiedBody: AsyncSequence, Sendable {
                                                actual: digester.count + Int64(buffer.readableBytes))
             }
             buffer.withUnsafeReadableBytes { digester.update($0) }
+            progress?(buffer.readableBytes)
             return buffer
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(inner: body.makeAsyncIterator(), digester: Digester(algorithm: descriptor.digest.algorithm),
-                      descriptor: descriptor, reference: reference)
+                      descriptor: descriptor, reference: reference, progress: progress)
     }
 }

@@ -49,9 +49,18 @@ import Testing
         result = try slipway(["image", "unpack", "oci:\(work("back")):v1", work("unpacked")])
         #expect(try String(contentsOfFile: work("unpacked/srv/index.html"), encoding: .utf8) == "<h1>copied</h1>")
 
-        // Copying again skips every blob; within one registry, another repository mounts them.
-        result = try slipway(["image", "copy", first, second])
-        #expect(result.stderr.components(separatedBy: "skipped").count - 1 == 2, "\(result.stderr)")  // config and layer
+        // Copying again finds the manifest there (one HEAD) and only writes the tag.
+        result = try slipway(["image", "copy", first, "docker://\(distribution.address)/acme/web:again"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.components(separatedBy: "skipped").count - 1 == 1, "\(result.stderr)")  // the manifest
+        #expect(try skopeoDigest("docker://\(distribution.address)/acme/web:again") == digest)
+        // Another image with the same layer: the layer is skipped, the new config copied.
+        result = try slipway(["image", "import-rootfs", work("rootfs"), "--output", "oci:\(work("layout")):v2", "--label", "team=api"])
+        #expect(result.status == 0, "\(result.stderr)")
+        result = try slipway(["image", "copy", "oci:\(work("layout")):v2", "docker://\(distribution.address)/acme/web:v2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.components(separatedBy: "skipped").count - 1 == 1, "\(result.stderr)")  // the layer
+        // Within one registry, another repository mounts the blobs.
         result = try slipway(["image", "copy", first, "docker://\(slipwayRegistry.address)/acme/other:v1"])
         #expect(result.stderr.contains("mounted from acme/web"), "\(result.stderr)")
 
@@ -241,6 +250,20 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.contains("expected \(digest)"), "\(result.stderr)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: work("out/blobs/sha256"))) ?? []).isEmpty)
+    }
+
+    @Test func aWebPageIsNotARegistry() throws {
+        let (upstream, front, address) = try start(["--html"])
+        defer { withExtendedLifetime((upstream, front)) {} }
+        var result = try copy("docker://\(address)/acme/web:v1", "oci:\(work("out")):v1")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("not a registry") && result.stderr.contains(address) && result.stderr.contains("text/html"),
+                "\(result.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: work("out/blobs/sha256"))) ?? []).isEmpty)
+        result = try run([slipwayExecutable, "image", "inspect", "docker://\(address)/acme/web:v1"],
+                         environment: ["SLIPWAY_HOME": work("home")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("not a registry"), "\(result.stderr)")
     }
 
     @Test func lyingBlobIsRefusedAndNothingIsKept() throws {

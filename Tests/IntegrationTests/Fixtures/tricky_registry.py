@@ -4,8 +4,8 @@
 - answers blob GETs with a 307 to a "CDN" on another host (127.0.0.2), which serves the blob and records,
   in AUTH_LOG, any Authorization header it was sent (a client must not send it across hosts);
 - with --lie-manifests, appends a space to manifests fetched by digest; with --lie-blobs, flips a byte of
-  every blob.
-Usage: tricky_registry.py PORT CDN_PORT UPSTREAM_HOST:PORT AUTH_LOG [--lie-manifests] [--lie-blobs]
+  every blob; with --html, answers everything with a web page (a captive portal, a proxy's login page).
+Usage: tricky_registry.py PORT CDN_PORT UPSTREAM_HOST:PORT AUTH_LOG [--lie-manifests] [--lie-blobs] [--html]
 Prints "ready" when both listen."""
 import base64
 import http.client
@@ -16,6 +16,7 @@ import threading
 port, cdn_port, upstream, auth_log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 lie_manifests = "--lie-manifests" in sys.argv
 lie_blobs = "--lie-blobs" in sys.argv
+html = "--html" in sys.argv
 up_host, up_port = upstream.rsplit(":", 1)
 
 
@@ -45,6 +46,8 @@ class Base(http.server.BaseHTTPRequestHandler):
 
 class Front(Base):
     def handle_any(self):
+        if html:
+            return self.reply(200, [("Content-Type", "text/html; charset=utf-8")], b"<html><body>Please sign in to the Wi-Fi</body></html>")
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Basic ") or not base64.b64decode(auth[6:]).decode().endswith(":pw"):
             return self.reply(401, [("WWW-Authenticate", 'Basic realm="tricky"')], b"")
