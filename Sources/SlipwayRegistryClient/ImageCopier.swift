@@ -81,7 +81,8 @@ public struct ImageCopier: Sendable {
             return
         }
         let manifest = try ImageManifest.decode(bytes)
-        let blobs = [manifest.config] + manifest.layers.filter { $0.urls == nil }
+        // Largest first, so the last blob to start is a small one and the copy ends when the big ones do.
+        let blobs = ([manifest.config] + manifest.layers.filter { $0.urls == nil }).sorted { $0.size > $1.size }
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             func start() {
