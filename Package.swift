@@ -45,9 +45,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SlipwayDeploy",
+            dependencies: [
+                "SlipwayOCI", "SlipwayStore", "SlipwayConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
             name: "SlipwayCommands",
             dependencies: [
                 "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig", "SlipwayRegistryClient",
+                "SlipwayDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -68,6 +76,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SlipwayConfigTests", dependencies: ["SlipwayConfig"]),
+        .testTarget(name: "SlipwayDeployTests", dependencies: ["SlipwayDeploy", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayRegistryClientTests", dependencies: ["SlipwayRegistryClient", "SlipwayTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SlipwayTestSupport"], exclude: ["Fixtures"]),
         .testTarget(

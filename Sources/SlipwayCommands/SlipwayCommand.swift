@@ -14,6 +14,7 @@ public struct SlipwayCommand: AsyncParsableCommand {
             """,
         subcommands: [
             VersionCommand.self, ServeCommand.self, ImageCommand.self, GCCommand.self, LoginCommand.self, LogoutCommand.self,
+            ListImagesCommand.self, TagByCommitCommand.self, TagByBranchCommand.self,
         ]
     )
 

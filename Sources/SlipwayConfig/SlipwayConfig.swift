@@ -93,6 +93,8 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var releaseCommand: [String] = []
         public var assets: Assets?
         public var refuse: [Severity] = []
+
+        public init(listen: String) { self.listen = listen }
     }
 
     public struct Health: Sendable, Equatable {

@@ -85,6 +85,60 @@ public final class StateDatabase: Sendable {
                                  onDelete: .cascade)
             }
         }
+        migrator.registerMigration("0002-deploy") { db in
+            // Every move of a tag made by the deploy commands: who, when, from which image to which.
+            try db.create(table: "tag_event") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("repository", .text).notNull()
+                table.column("tag", .text).notNull()
+                table.column("from_digest", .text)
+                table.column("to_digest", .text).notNull()
+                table.column("revision", .text)
+                table.column("actor", .text).notNull()
+                table.column("at", .datetime).notNull()
+            }
+            try db.create(index: "tag_event_by_tag", on: "tag_event", columns: ["repository", "tag", "at"])
+            // Deployments, one row each, updated as each step starts and ends, so that a restarted server knows
+            // where a deploy stood when it died.
+            try db.create(table: "deployment") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("environment", .text).notNull()
+                table.column("kind", .text).notNull()
+                table.column("digest", .text).notNull()
+                table.column("revision", .text)
+                table.column("colour", .text).notNull()
+                table.column("previous_digest", .text)
+                table.column("previous_colour", .text)
+                table.column("step", .text).notNull()
+                table.column("outcome", .text)
+                table.column("message", .text)
+                table.column("actor", .text).notNull()
+                table.column("started_at", .datetime).notNull()
+                table.column("updated_at", .datetime).notNull()
+                table.column("finished_at", .datetime)
+            }
+            try db.create(index: "deployment_by_environment", on: "deployment", columns: ["environment", "id"])
+            // What each environment serves now: the live cluster, and the old one while it drains.
+            try db.create(table: "environment_state") { table in
+                table.primaryKey("name", .text)
+                table.column("live_colour", .text)
+                table.column("live_digest", .text)
+                table.column("live_servers", .text).notNull().defaults(to: "[]")
+                table.column("old_colour", .text)
+                table.column("old_digest", .text)
+                table.column("old_servers", .text).notNull().defaults(to: "[]")
+                table.column("cleanup_at", .datetime)
+                table.column("updated_at", .datetime).notNull()
+            }
+            // One deploy at a time per environment: a lease with its holder and a heartbeat.
+            try db.create(table: "deploy_lock") { table in
+                table.primaryKey("environment", .text)
+                table.column("holder", .text).notNull()
+                table.column("pid", .integer).notNull()
+                table.column("acquired_at", .datetime).notNull()
+                table.column("heartbeat_at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

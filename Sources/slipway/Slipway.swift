@@ -3,7 +3,15 @@ import SlipwayCommands
 
 @main
 struct Slipway {
+    /// Commands that also work under their own name (a symlink to `slipway`), as operators type them on a deploy host.
+    static let bareCommands: Set<String> = [
+        "list-images", "tag-by-commit", "tag-by-branch", "run-deploy-and-cleanup", "rollback", "status", "history",
+    ]
+
     static func main() async {
-        exit(await SlipwayCommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        let name = URL(fileURLWithPath: CommandLine.arguments.first ?? "slipway").lastPathComponent
+        if bareCommands.contains(name) { arguments.insert(name, at: 0) }
+        exit(await SlipwayCommand.run(arguments: arguments))
     }
 }
