@@ -40,12 +40,21 @@ struct ImportRootfsCommand: ParsableCommand {
     @Option(help: "The working directory of the image's containers.")
     var workdir: String?
 
+    @Option(name: .customLong("expose"), help: "A port the image's application listens on, PORT[/tcp|udp] (repeatable).")
+    var exposedPorts: [String] = []
+
     @Option(help: "Clamp file times to this Unix time (default: $SOURCE_DATE_EPOCH).")
     var sourceDateEpoch: Int64?
 
     func validate() throws {
         for pair in labels + environment where !pair.contains("=") {
             throw ValidationError("'\(pair)' is not KEY=VALUE")
+        }
+        for port in exposedPorts {
+            let parts = port.split(separator: "/")
+            guard let number = Int(parts[0]), (1...65535).contains(number), parts.count == 1 || ["tcp", "udp"].contains(parts[1]) else {
+                throw ValidationError("--expose '\(port)' is not PORT[/tcp|udp]")
+            }
         }
         guard case .layout(_, let tag) = try ImageLocation(parsing: output), tag != nil else {
             throw ValidationError("--output must be oci:DIRECTORY:TAG")
@@ -75,6 +84,7 @@ struct ImportRootfsCommand: ParsableCommand {
             let configuration = ImageConfiguration(
                 platform: platform,
                 config: ContainerConfig(
+                    exposedPorts: exposedPorts.isEmpty ? nil : Set(exposedPorts.map { $0.contains("/") ? $0 : $0 + "/tcp" }),
                     env: environment.isEmpty ? nil : environment,
                     entrypoint: entrypoint.isEmpty ? nil : entrypoint,
                     cmd: cmd.isEmpty ? nil : cmd,

@@ -59,9 +59,10 @@ public final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    struct ServerError: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
+    public struct ServerError: Error, CustomStringConvertible {
+        public let message: String
+        public init(message: String) { self.message = message }
+        public var description: String { message }
     }
 }
 
