@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "SlipwayOCI", "SlipwayStore", "SlipwayConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -61,6 +62,7 @@ let package = Package(
                 "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig", "SlipwayRegistryClient",
                 "SlipwayDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             plugins: ["BuildInfoPlugin"]

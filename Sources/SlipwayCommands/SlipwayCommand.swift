@@ -14,7 +14,8 @@ public struct SlipwayCommand: AsyncParsableCommand {
             """,
         subcommands: [
             VersionCommand.self, ServeCommand.self, ImageCommand.self, GCCommand.self, LoginCommand.self, LogoutCommand.self,
-            ListImagesCommand.self, TagByCommitCommand.self, TagByBranchCommand.self,
+            ListImagesCommand.self, TagByCommitCommand.self, TagByBranchCommand.self, DeployCommand.self, RollbackCommand.self,
+            StatusCommand.self, HistoryCommand.self,
         ]
     )
 

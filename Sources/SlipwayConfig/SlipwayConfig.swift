@@ -103,6 +103,8 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var interval: Duration = .seconds(1)
         public var timeout: Duration = .seconds(5)
         public var deadline: Duration = .seconds(60)
+
+        public init() {}
     }
 
     public struct Assets: Sendable, Equatable {
