@@ -57,11 +57,21 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SlipwayProxy",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(
             name: "SlipwayCommands",
             dependencies: [
                 "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig", "SlipwayRegistryClient",
-                "SlipwayDeploy",
+                "SlipwayDeploy", "SlipwayProxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -3,7 +3,9 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import SlipwayConfig
+import SlipwayDeploy
 import SlipwayRegistry
 import SlipwayStore
 
@@ -64,32 +66,78 @@ struct ServeCommand: AsyncParsableCommand {
         try registry.store.removeStaleIngests()
         let registryResponder = RegistryResponder<BasicRequestContext>(registry: registry)
         let tokenResponder = TokenResponder<BasicRequestContext>(registry: registry)
+        let logger: Logger = {
+            var logger = Logger(label: "slipway")
+            logger.logLevel = .warning
+            return logger
+        }()
+
+        // The deploy side: a proxy per environment, the runtime, the orchestrator and its control socket.
+        var deploySide: (proxies: EnvironmentProxies, deployer: Deployer, control: any Service)?
+        if only == nil, !settings.environments.isEmpty {
+            deploySide = try await Self.startDeploySide(settings, home: home, registry: Self.pullAddress(host: host, port: port),
+                                                        logger: logger)
+        }
+        let proxies = deploySide?.proxies
         let responder = CallbackResponder<BasicRequestContext> { request, context in
             if request.uri.path == "/token" {
                 return try await tokenResponder.respond(to: request, context: context)
             }
             if request.uri.path == "/metrics" {
-                let text = registry.metrics.render()
+                let text = registry.metrics.render() + (proxies?.metrics() ?? "")
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                                 body: .init(byteBuffer: ByteBuffer(string: text)))
             }
             return try await registryResponder.respond(to: request, context: context)
         }
+        let deployer = deploySide?.deployer
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(host, port: port), serverName: "slipway"),
             services: [UploadJanitor(registry: registry)],
             onServerRunning: { channel in
-                let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? listen
+                let bound = channel.localAddress?.port ?? port
+                let address = channel.localAddress.map { "\($0.ipAddress ?? host):\(bound)" } ?? listen
                 note("slipway \(SlipwayCommand.version): registry listening on \(address) (home \(home.path))")
+                if let deployer {
+                    await deployer.setRegistry(Self.pullAddress(host: host, port: bound))
+                    await deployer.reconcile { note($0.text) }
+                    note("deploys: ready (control socket \(home.path)/control.sock)")
+                }
             },
-            logger: {
-                var logger = Logger(label: "slipway")
-                logger.logLevel = .warning
-                return logger
-            }()
+            logger: logger
         )
-        try await app.runService()
+        var services: [any Service] = [app]
+        if let control = deploySide?.control { services.append(control) }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        await proxies?.shutdown()
+    }
+
+    /// Where the container runtime pulls this registry's images from: loopback when it listens on every address.
+    static func pullAddress(host: String, port: Int) -> String {
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
+        return (reachable.contains(":") ? "[\(reachable)]" : reachable) + ":\(port)"
+    }
+
+    static func startDeploySide(_ settings: SlipwayConfig, home: SlipwayHome, registry: String,
+                                logger: Logger) async throws -> (EnvironmentProxies, Deployer, any Service) {
+        try home.createIfNeeded()
+        chmod(home.path, 0o700)  // the control socket inside must be reachable by its owner only
+        let proxies = try await EnvironmentProxies.start(settings.environments)
+        let driver = try DockerDriver()
+        if !(await driver.ping()) {
+            note("warning: no Docker engine answers at \(driver.endpoint); deploys will fail until one does")
+        }
+        let deployer = Deployer(config: settings, database: try home.database(), driver: driver, traffic: proxies, registry: registry)
+        let socket = home.path + "/control.sock"
+        unlink(socket)  // left by a server that was killed
+        let control = Application(
+            responder: DeployControl<BasicRequestContext>(deployer: deployer),
+            configuration: .init(address: .unixDomainSocket(path: socket), serverName: "slipway-control"),
+            onServerRunning: { _ in chmod(socket, 0o600) },
+            logger: logger)
+        return (proxies, deployer, control)
     }
 
     /// The registry's auth from the configuration, with `--auth htpasswd:FILE` taking the file's place.

@@ -104,7 +104,14 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var timeout: Duration = .seconds(5)
         public var deadline: Duration = .seconds(60)
 
-        public init() {}
+        public init(path: String = "/", status: Int = 200, interval: Duration = .seconds(1), timeout: Duration = .seconds(5),
+                    deadline: Duration = .seconds(60)) {
+            self.path = path
+            self.status = status
+            self.interval = interval
+            self.timeout = timeout
+            self.deadline = deadline
+        }
     }
 
     public struct Assets: Sendable, Equatable {

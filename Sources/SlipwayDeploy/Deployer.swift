@@ -46,7 +46,7 @@ public actor Deployer {
     let driver: any RuntimeDriver
     let traffic: any TrafficControl
     /// `HOST:PORT` of the registry the runtime pulls from.
-    let registry: String
+    var registry: String
     let holder: String
     /// Seconds a server gets to stop after SIGTERM before it is killed.
     public var stopTimeout = 10
@@ -69,6 +69,9 @@ public actor Deployer {
         self.registry = registry
         holder = "slipway serve (pid \(getpid()))"
     }
+
+    /// Sets where the runtime pulls from, once the registry knows the port it bound.
+    public func setRegistry(_ address: String) { registry = address }
 
     func settings(_ environment: String) throws -> SlipwayConfig.Environment {
         guard let settings = config.environments[environment] else {

@@ -27,8 +27,8 @@ public final class ServerProcess: @unchecked Sendable {
         var found: String?
         while found == nil, Date() < deadline, process.isRunning {
             let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"listening on 127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
-                found = String(text[range].dropFirst("listening on ".count))
+            if let range = text.range(of: #"registry listening on 127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
+                found = String(text[range].dropFirst("registry listening on ".count))
             } else {
                 Thread.sleep(forTimeInterval: 0.05)
             }
@@ -107,8 +107,17 @@ public final class BackgroundProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits for the program to end by itself and returns the rest of what it printed.
+    public func finish(timeout: TimeInterval = 60) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     deinit {
-        kill(process.processIdentifier, SIGKILL)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }

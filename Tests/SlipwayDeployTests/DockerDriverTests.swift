@@ -30,7 +30,7 @@ import Testing
         let name = "slipway-test-\(UUID().uuidString.prefix(8))"
         var spec = ServerSpec(name: name, image: image)
         spec.port = 8080
-        spec.labels = ["slipway.app": "example", "slipway.env": "test-\(name)", "slipway.colour": "a"]
+        spec.labels = ["slipway.app": "driver-test", "slipway.env": "test-\(name)", "slipway.colour": "a"]
         spec.env = ["APP_MODE": "test"]
         let started = try await driver.start(spec)
         defer { Task { try? await driver.remove(started.id) } }
