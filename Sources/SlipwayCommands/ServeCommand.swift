@@ -101,8 +101,8 @@ struct ServeCommand: AsyncParsableCommand {
                 note("slipway \(SlipwayCommand.version): registry listening on \(address) (home \(home.path))")
                 if let deployer {
                     await deployer.setRegistry(Self.pullAddress(host: host, port: bound))
-                    await deployer.reconcile { note($0.text) }
                     note("deploys: ready (control socket \(home.path)/control.sock)")
+                    Task { await deployer.finishCleanups { note($0.text) } }
                 }
             },
             logger: logger
@@ -130,6 +130,15 @@ struct ServeCommand: AsyncParsableCommand {
             note("warning: no Docker engine answers at \(driver.endpoint); deploys will fail until one does")
         }
         let deployer = Deployer(config: settings, database: try home.database(), driver: driver, traffic: proxies, registry: registry)
+        if let pause = ProcessInfo.processInfo.environment["SLIPWAY_DEPLOY_PAUSE_AT"] {
+            let parts = pause.split(separator: ":")
+            guard parts.count == 2, let step = DeployStep(rawValue: String(parts[0])), let seconds = Double(parts[1]) else {
+                throw CommandError("SLIPWAY_DEPLOY_PAUSE_AT must be STEP:SECONDS, STEP one of \(DeployStep.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            await deployer.setPause((step, seconds))
+        }
+        // Before anything listens: undo what a killed server left half-done, and route each proxy to its live servers.
+        await deployer.reconcile { note($0.text) }
         let socket = home.path + "/control.sock"
         unlink(socket)  // left by a server that was killed
         let control = Application(

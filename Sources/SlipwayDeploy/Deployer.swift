@@ -52,6 +52,9 @@ public actor Deployer {
     public var stopTimeout = 10
     /// A lock whose holder has not said it is alive for this long is taken over.
     public var lockStaleAfter: TimeInterval = 30
+    /// For tests and debugging of recovery (`SLIPWAY_DEPLOY_PAUSE_AT=STEP:SECONDS`): wait this long once the step is
+    /// recorded, before acting on it, so a test can kill the server at exactly that point.
+    public var pauseAt: (step: DeployStep, seconds: Double)?
     /// Cleanups waiting out their delay, per environment; a rollback or the next deploy cuts them short.
     private var cleanups: [String: PendingCleanup] = [:]
 
@@ -72,6 +75,14 @@ public actor Deployer {
 
     /// Sets where the runtime pulls from, once the registry knows the port it bound.
     public func setRegistry(_ address: String) { registry = address }
+
+    public func setPause(_ pause: (step: DeployStep, seconds: Double)?) { pauseAt = pause }
+
+    private func pause(_ step: DeployStep, _ events: DeployEvents) async {
+        guard let pauseAt, pauseAt.step == step else { return }
+        events(DeployEvent("Pausing \(pauseAt.seconds) s at step \(step.rawValue) (SLIPWAY_DEPLOY_PAUSE_AT)"))
+        try? await Task.sleep(for: .seconds(pauseAt.seconds))
+    }
 
     func settings(_ environment: String) throws -> SlipwayConfig.Environment {
         guard let settings = config.environments[environment] else {
@@ -137,12 +148,14 @@ public actor Deployer {
         let image = "\(registry)/\(config.app)@\(digest)"
         var started: [DeployedServer] = []
         do {
+            await pause(.pulling, events)
             events(DeployEvent("Pulling \(image)"))
             try await driver.pull(image) { _ in }
             try await removeCluster(environment, colour: colour)  // leftovers of an earlier failed attempt
 
             if !settings.releaseCommand.isEmpty {
                 try step(&record, .releasing)
+                await pause(.releasing, events)
                 events(DeployEvent("Running release command: \(settings.releaseCommand.joined(separator: " "))"))
                 var spec = try serverSpec(environment, settings, colour: colour, digest: digest, index: 0)
                 spec.name = cluster(environment, colour) + "-release-\(record.id ?? 0)"
@@ -156,12 +169,14 @@ public actor Deployer {
             }
 
             try step(&record, .starting)
+            await pause(.starting, events)
             events(DeployEvent("Starting \(settings.replicas) server\(settings.replicas == 1 ? "" : "s") of \(cluster(environment, colour))"))
             for index in 1...settings.replicas {
                 started.append(try await driver.start(try serverSpec(environment, settings, colour: colour, digest: digest, index: index)))
             }
 
             try step(&record, .verifying)
+            await pause(.verifying, events)
             events(DeployEvent("Waiting for servers to verify...", newline: false))
             let reports = await verify(started, settings: settings)
             guard reports.allSatisfy(\.passed) else {
@@ -180,7 +195,6 @@ public actor Deployer {
                 $0.liveServers = started
                 $0.cleanupAt = $0.oldColour == nil ? nil : Date().addingTimeInterval(Double(settings.cleanupDelay.components.seconds))
             }, state: &state)
-            try await traffic.route(environment, colour: colour, servers: started)
         } catch {
             for server in started { try? await driver.remove(server.id) }
             try? await removeCluster(environment, colour: colour)
@@ -192,6 +206,9 @@ public actor Deployer {
             throw DeployError("\(error)\n\(live) The new cluster \(cluster(environment, colour)) was removed.")
         }
 
+        await pause(.switched, events)
+        try await traffic.route(environment, colour: colour, servers: started)
+
         guard let oldColour = state.oldColour else {
             events(DeployEvent("New cluster \(cluster(environment, colour)) is live."))
             try finish(&record)
@@ -201,6 +218,7 @@ public actor Deployer {
         let seconds = settings.cleanupDelay.components.seconds
         events(DeployEvent("New cluster \(cluster(environment, colour)) is live. Waiting \(seconds) seconds before cleaning up old cluster \(cluster(environment, oldColour))"))
         try step(&record, .draining)
+        await pause(.draining, events)
         let outcome = await scheduleCleanup(environment, after: settings.cleanupDelay, events: events)
         if outcome == .rolledBack {
             record.outcome = "rolled back"
@@ -437,28 +455,22 @@ public actor Deployer {
 
     // MARK: Recovery
 
-    /// Brings every environment back to a consistent state after a restart: unfinished deployments are undone
-    /// (before their switch) or finished (after it), and the proxies are pointed at the live servers again.
+    /// Brings every environment back to a consistent state after a restart, before the proxies take traffic:
+    /// deployments that died before their switch are undone (their half-started cluster removed), and each proxy
+    /// is pointed at the live servers. Old clusters left to delete are `finishCleanups()`'s, which may take
+    /// longer and runs after.
     public func reconcile(events: @escaping DeployEvents = { _ in }) async {
         for var record in (try? database.unfinishedDeployments()) ?? [] {
-            guard let state = try? database.environmentState(record.environment) else { continue }
-            switch DeployPlan.recovery(for: record, state: state) {
-            case .removeNewCluster(let colour):
-                try? await removeCluster(record.environment, colour: colour)
-                record.outcome = "failed"
-                record.message = "interrupted: slipway serve stopped during step \(record.step); the cluster that was live stayed live"
-                events(DeployEvent("\(record.environment): deploy #\(record.id ?? 0) was interrupted at \(record.step); removed \(cluster(record.environment, colour))"))
-            case .finishCleanup:
-                await deleteOldCluster(record.environment, events: events)
-                record.outcome = "succeeded"
-                record.message = "cleanup finished after a restart"
-                events(DeployEvent("\(record.environment): finished the cleanup of deploy #\(record.id ?? 0)"))
-            }
+            guard let state = try? database.environmentState(record.environment),
+                  case .removeNewCluster(let colour) = DeployPlan.recovery(for: record, state: state) else { continue }
+            try? await removeCluster(record.environment, colour: colour)
+            record.outcome = "failed"
+            record.message = "interrupted: slipway serve stopped during step \(record.step); the cluster that was live stayed live"
             record.step = DeployStep.finished.rawValue
             record.finishedAt = Date()
             record.updatedAt = Date()
             try? database.updateDeployment(record)
-            try? database.releaseDeployLock(record.environment, holder: (try? database.deployLock(record.environment))?.holder ?? "")
+            events(DeployEvent("\(record.environment): deploy #\(record.id ?? 0) was interrupted at \(record.step); removed \(cluster(record.environment, colour))"))
         }
         for environment in config.environments.keys.sorted() {
             guard var state = try? database.environmentState(environment), let colour = state.liveColour else { continue }
@@ -475,7 +487,24 @@ public actor Deployer {
                 try? database.saveEnvironmentState(state)
             }
             try? await traffic.route(environment, colour: colour, servers: servers)
-            if state.oldColour != nil { await deleteOldCluster(environment, events: events) }
+        }
+    }
+
+    /// Deletes the old clusters of deploys that were switched but not cleaned up when the server stopped, and closes
+    /// their records.
+    public func finishCleanups(events: @escaping DeployEvents = { _ in }) async {
+        for environment in config.environments.keys.sorted() {
+            guard (try? database.environmentState(environment))?.oldColour != nil, cleanups[environment] == nil else { continue }
+            await deleteOldCluster(environment, events: events)
+        }
+        for var record in (try? database.unfinishedDeployments()) ?? [] where cleanups[record.environment] == nil {
+            record.outcome = "succeeded"
+            record.message = "cleanup finished after a restart"
+            record.step = DeployStep.finished.rawValue
+            record.finishedAt = Date()
+            record.updatedAt = Date()
+            try? database.updateDeployment(record)
+            events(DeployEvent("\(record.environment): finished the cleanup of deploy #\(record.id ?? 0)"))
         }
     }
 }

@@ -65,7 +65,9 @@ public final class DockerDriver: RuntimeDriver {
         _ = try await send(.POST, "/containers/\(id)/start", what: "start of \(spec.name)")
         guard let status = try await inspect(id) else { throw RuntimeError("container \(spec.name) vanished as it started") }
         guard let address = status.address else {
-            throw RuntimeError("container \(spec.name) has no published port (it exited with \(status.exitCode.map(String.init) ?? "?")?)")
+            let log = (try? await logs(id, tail: 10)) ?? ""
+            throw RuntimeError("\(spec.name): the container exited with status \(status.exitCode.map(String.init) ?? "?") as it started"
+                               + (log.isEmpty ? "" : "; log (last lines):\n" + log.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")))
         }
         return DeployedServer(name: spec.name, id: id, host: address.host, port: address.port)
     }

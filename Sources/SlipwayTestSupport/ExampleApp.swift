@@ -27,12 +27,12 @@ public enum ExampleApp {
                                                                           atomically: true, encoding: .utf8)
         if variant != .neverHealthy { try "ok\n".write(toFile: root + "/www/healthz", atomically: true, encoding: .utf8) }
         let port = variant == .wrongPort ? "3000" : "8080"
-        var entrypoint = ["/bin/busybox", "httpd", "-f", "-v", "-p", port, "-h", "/www"]
-        if variant == .exitsAtOnce { entrypoint = ["/bin/busybox", "sh", "-c", "echo 'config missing: DATABASE_URL' >&2; exit 1"] }
+        var command = ["/bin/busybox", "httpd", "-f", "-v", "-p", port, "-h", "/www"]
+        if variant == .exitsAtOnce { command = ["/bin/busybox", "sh", "-c", "echo 'config missing: DATABASE_URL' >&2; exit 1"] }
         let layout = "oci:\(work("layouts")):\(version)-\(commit.prefix(7))"
         let result = try run([slipwayExecutable, "image", "import-rootfs", root, "--output", layout,
                               "--label", "org.opencontainers.image.revision=\(commit)", "--label", "slipway.git.branch=\(branch)",
-                              "--expose", port] + entrypoint.flatMap { ["--entrypoint", $0] })
+                              "--expose", port] + command.flatMap { ["--cmd", $0] })
         guard result.status == 0 else { throw ServerProcess.ServerError(message: "import-rootfs failed: \(result.stderr)") }
         return layout
     }

@@ -9,16 +9,17 @@ public final class ServerProcess: @unchecked Sendable {
     private let process: Process
     private let logPath: String
 
-    public init(arguments: [String] = [], environment: [String: String] = [:]) throws {
-        home = TemporaryDirectory("slipway-server")
-        logPath = home("server.log")
+    /// `home`: another server's, to start again on its state (after `kill()`).
+    public init(arguments: [String] = [], environment: [String: String] = [:], home: TemporaryDirectory? = nil) throws {
+        self.home = home ?? TemporaryDirectory("slipway-server")
+        logPath = self.home("server-\(UUID().uuidString.prefix(8)).log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
         process.executableURL = URL(fileURLWithPath: slipwayExecutable)
         process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(
-            ["SLIPWAY_HOME": home("home")].merging(environment) { $1 }) { $1 }
+            ["SLIPWAY_HOME": self.home("home")].merging(environment) { $1 }) { $1 }
         process.standardError = log
         process.standardOutput = log
         try process.run()
@@ -48,13 +49,19 @@ public final class ServerProcess: @unchecked Sendable {
     /// What the server has printed so far.
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// Kills the server at once (SIGKILL), as a crash or an OOM kill would.
+    public func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// Stops the server with SIGTERM and returns its exit status; one that has not stopped after 15 s is
     /// killed (and the status says so).
     public func stop() -> Int32 {
         process.terminate()
         let deadline = Date().addingTimeInterval(15)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }
