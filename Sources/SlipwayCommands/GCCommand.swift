@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SlipwayOCI
 import SlipwayRegistry
 import SlipwayStore
 
@@ -10,7 +11,8 @@ struct GCCommand: ParsableCommand {
         abstract: "Delete blobs that no manifest refers to.",
         discussion: """
             Marks every manifest and index in the registry (tagged or not, with their configs, layers, index \
-            children and referrers) and sweeps the rest of the blob store. Blobs younger than the grace period \
+            children and referrers), and every image an environment has live, draining or among its last 10 \
+            deploys, and sweeps the rest of the blob store. Blobs younger than the grace period \
             are kept, so a push running at the same time loses nothing. Safe to run while the server runs.
             """
     )
@@ -30,7 +32,8 @@ struct GCCommand: ParsableCommand {
 
     func run() throws {
         let registry = try Registry(home: SlipwayHome.fromEnvironment())
-        let report = try GarbageCollector(registry: registry, gracePeriod: TimeInterval(grace)).run(dryRun: dryRun)
+        let deployed = try registry.database.digestsKeptForDeploys().compactMap { try? Digest(parsing: $0) }
+        let report = try GarbageCollector(registry: registry, gracePeriod: TimeInterval(grace)).run(dryRun: dryRun, extraRoots: deployed)
         if json { return try printJSON(report) }
         let verb = dryRun ? "Would delete" : "Deleted"
         for digest in report.swept { print("\(dryRun ? "would delete" : "deleted") \(digest)") }

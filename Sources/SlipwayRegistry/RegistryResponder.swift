@@ -149,7 +149,12 @@ public struct RegistryResponder<Context: RequestContext>: HTTPResponder {
     private func deleteManifest(_ name: String, _ reference: ManifestReference) throws -> Response {
         let deleted: Bool
         switch reference {
-        case .digest(let digest): deleted = try registry.database.deleteManifest(digest, in: name)
+        case .digest(let digest):
+            if try registry.database.digestsKeptForDeploys().contains(digest.description) {
+                throw RegistryError(.denied, "manifest \(digest) is live, draining or among an environment's last 10 deploys; "
+                                        + "it is kept so that a rollback can deploy it")
+            }
+            deleted = try registry.database.deleteManifest(digest, in: name)
         case .tag(let tag): deleted = try registry.database.deleteTag(tag, in: name)
         }
         guard deleted else {

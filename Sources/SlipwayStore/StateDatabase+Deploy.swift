@@ -221,6 +221,19 @@ extension StateDatabase {
         }
     }
 
+    /// Images deployment keeps: each environment's last `count` deploys, and what is live or draining now. Neither a
+    /// manifest DELETE nor the garbage collector may remove them, so a rollback always finds its image.
+    public func digestsKeptForDeploys(perEnvironment count: Int = 10) throws -> Set<String> {
+        var digests = try recentlyDeployedDigests(perEnvironment: count)
+        try writer.read { db in
+            for row in try Row.fetchAll(db, sql: "SELECT live_digest, old_digest FROM environment_state") {
+                if let live: String = row["live_digest"] { digests.insert(live) }
+                if let old: String = row["old_digest"] { digests.insert(old) }
+            }
+        }
+        return digests
+    }
+
     // MARK: Environment state
 
     public func environmentState(_ name: String) throws -> EnvironmentState {

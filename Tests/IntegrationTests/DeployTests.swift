@@ -84,5 +84,11 @@ import Testing
         #expect(entries.contains { $0.what == "tag" && $0.actor == "alice" })
         result = try site.slipway(["status", "--json"])
         #expect(result.stdout.contains("example-staging-a") && result.stdout.contains("healthy"), "\(result.stdout)")
+
+        // The registry keeps deployed images for rollbacks: deleting one is refused.
+        struct Status: Decodable { var digest: String? }
+        let live = try #require(try JSONDecoder().decode([Status].self, from: Data(result.stdout.utf8)).first?.digest)
+        let delete = try run(["curl", "-s", "-w", "%{http_code}", "-X", "DELETE", "http://\(site.server.address)/v2/example/manifests/\(live)"])
+        #expect(delete.stdout.hasSuffix("403") && delete.stdout.contains("DENIED") && delete.stdout.contains("rollback"), "\(delete.stdout)")
     }
 }
