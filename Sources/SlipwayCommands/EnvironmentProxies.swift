@@ -19,6 +19,7 @@ final class EnvironmentProxies: TrafficControl {
         for (name, settings) in environments.sorted(by: { $0.key < $1.key }) {
             let (host, port) = try ServeCommand.parseAddress(settings.listen)
             var configuration = ProxyConfiguration(host: host, port: port)
+            configuration.tls = settings.tls.map { TLSFiles(certificateChainPath: $0.certificate, privateKeyPath: $0.key) }
             configuration.responseTimeout = .seconds(60)
             let proxy = ProxyServer(configuration: configuration, group: MultiThreadedEventLoopGroup.singleton)
             proxy.onError = { message in note("proxy \(name): \(message)") }

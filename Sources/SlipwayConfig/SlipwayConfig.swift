@@ -93,6 +93,14 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var releaseCommand: [String] = []
         public var assets: Assets?
         public var refuse: [Severity] = []
+        /// Memory limit of each server, in bytes (`limits.memory`).
+        public var memoryLimit: Int64?
+        /// CPU limit of each server, in CPUs (`limits.cpus`).
+        public var cpuLimit: Double?
+        /// How long a server gets to stop after SIGTERM before it is killed.
+        public var stopTimeout: Duration = .seconds(10)
+        /// HTTPS on the proxy: PEM certificate chain and key.
+        public var tls: TLS?
 
         public init(listen: String) { self.listen = listen }
     }
@@ -112,6 +120,11 @@ public struct SlipwayConfig: Sendable, Equatable {
             self.timeout = timeout
             self.deadline = deadline
         }
+    }
+
+    public struct TLS: Sendable, Equatable {
+        public var certificate: String
+        public var key: String
     }
 
     public struct Assets: Sendable, Equatable {
@@ -290,7 +303,7 @@ extension SlipwayConfig {
         var environment = Environment(listen: "")
         var listen: String?
         let allowed: Set = ["runtime", "replicas", "port", "listen", "health", "cleanup_delay", "env", "env_files",
-                            "volumes", "release_command", "assets", "policy"]
+                            "volumes", "release_command", "assets", "policy", "limits", "stop_timeout", "tls"]
         for (key, value) in try reader.mapping(node, path, allowed: allowed) {
             let keyPath = "\(path).\(key)"
             switch key {
@@ -321,6 +334,20 @@ extension SlipwayConfig {
                     throw reader.error(value, "\(keyPath)[\(index)]", "'\(volume)' is not HOST_PATH:CONTAINER_PATH")
                 }
             case "release_command": environment.releaseCommand = try reader.strings(value, keyPath)
+            case "limits":
+                for (name, field) in try reader.mapping(value, keyPath, allowed: ["memory", "cpus"]) {
+                    if name == "memory" { environment.memoryLimit = try reader.byteSize(field, "\(keyPath).memory") }
+                    else { environment.cpuLimit = try reader.positiveNumber(field, "\(keyPath).cpus") }
+                }
+            case "stop_timeout": environment.stopTimeout = try reader.duration(value, keyPath)
+            case "tls":
+                var certificate: String?, key: String?
+                for (name, field) in try reader.mapping(value, keyPath, allowed: ["certificate", "key"]) {
+                    if name == "certificate" { certificate = try reader.nonEmptyString(field, "\(keyPath).certificate") }
+                    else { key = try reader.nonEmptyString(field, "\(keyPath).key") }
+                }
+                guard let certificate, let key else { throw reader.error(value, keyPath, "needs both certificate and key (PEM files)") }
+                environment.tls = TLS(certificate: certificate, key: key)
             case "assets":
                 var assetPath: String?, url: String?
                 for (name, field) in try reader.mapping(value, keyPath, allowed: ["path", "url"]) {

@@ -73,6 +73,31 @@ struct YAMLReader {
         throw error(node, key, "'\(text)' is not a duration (use e.g. 500ms, 5s, 2m, 1h)")
     }
 
+    /// `512m`, `1g`, `64k`, `1048576`: bytes, in powers of 1024 as Docker reads them.
+    func byteSize(_ node: Node, _ key: String) throws -> Int64 {
+        let text = try string(node, key).lowercased()
+        let units: [(String, Int64)] = [("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30)]
+        var scale: Int64 = 1
+        var digits = Substring(text)
+        if let unit = units.first(where: { text.hasSuffix($0.0) || text.hasSuffix($0.0 + "b") }) {
+            scale = unit.1
+            digits = digits.dropLast(text.hasSuffix("b") ? 2 : 1)
+        }
+        guard let number = Int64(digits), number > 0 else {
+            throw error(node, key, "'\(text)' is not a size (use e.g. 512m, 1g)")
+        }
+        return number * scale
+    }
+
+    /// A number greater than zero, e.g. `1.5`.
+    func positiveNumber(_ node: Node, _ key: String) throws -> Double {
+        let text = try string(node, key)
+        guard let number = Double(text), number > 0, number.isFinite else {
+            throw error(node, key, "'\(text)' is not a number greater than 0")
+        }
+        return number
+    }
+
     /// `HOST:PORT`.
     func address(_ node: Node, _ key: String) throws -> String {
         let text = try string(node, key)

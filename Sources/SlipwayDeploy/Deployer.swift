@@ -48,8 +48,6 @@ public actor Deployer {
     /// `HOST:PORT` of the registry the runtime pulls from.
     var registry: String
     let holder: String
-    /// Seconds a server gets to stop after SIGTERM before it is killed.
-    public var stopTimeout = 10
     /// A lock whose holder has not said it is alive for this long is taken over.
     public var lockStaleAfter: TimeInterval = 30
     /// For tests and debugging of recovery (`SLIPWAY_DEPLOY_PAUSE_AT=STEP:SECONDS`): wait this long once the step is
@@ -278,6 +276,8 @@ public actor Deployer {
         spec.labels = DeployPlan.labels(app: config.app, environment: environment, colour: colour, digest: digest.description)
         spec.port = settings.port
         spec.volumes = settings.volumes
+        spec.memoryBytes = settings.memoryLimit
+        spec.cpus = settings.cpuLimit
         var env: [String: String] = [:]
         for file in settings.envFiles { env.merge(try EnvFile.load(file)) { $1 } }
         env.merge(settings.env) { $1 }
@@ -372,7 +372,11 @@ public actor Deployer {
         for _ in 0..<50 where await traffic.inFlight(environment, colour: oldColour) > 0 {
             try? await Task.sleep(for: .milliseconds(100))
         }
-        for server in state.oldServers { try? await driver.stop(server.id, timeout: stopTimeout) }
+        let timeout = Int((try? settings(environment))?.stopTimeout.components.seconds ?? 10)
+        let driver = self.driver
+        await withTaskGroup(of: Void.self) { group in
+            for server in state.oldServers { group.addTask { try? await driver.stop(server.id, timeout: timeout) } }
+        }
         try? await removeCluster(environment, colour: oldColour)
         state.oldColour = nil
         state.oldDigest = nil

@@ -70,6 +70,22 @@ registry:
         #expect(auth.permissions == [.init(users: ["ci-robot"], repositories: ["example", "example/*"], actions: [.pull, .push])])
     }
 
+    @Test func limitsStopTimeoutAndTLS() throws {
+        let config = try SlipwayConfig.parse("""
+            environments:
+              staging:
+                listen: 127.0.0.1:8000
+                limits: {memory: 512m, cpus: 1.5}
+                stop_timeout: 20s
+                tls: {certificate: /etc/slipway/site.pem, key: /etc/slipway/site.key}
+            """)
+        let staging = try #require(config.environments["staging"])
+        #expect(staging.memoryLimit == 512 << 20 && staging.cpuLimit == 1.5 && staging.stopTimeout == .seconds(20))
+        #expect(staging.tls == SlipwayConfig.TLS(certificate: "/etc/slipway/site.pem", key: "/etc/slipway/site.key"))
+        #expect(try SlipwayConfig.parse("environments:\n  s:\n    listen: 1.2.3.4:5\n    limits: {memory: 1g}\n")
+                    .environments["s"]?.memoryLimit == 1 << 30)
+    }
+
     @Test func emptyFileAndMissingFileGiveDefaults() throws {
         #expect(try SlipwayConfig.parse("") == SlipwayConfig())
         #expect(try SlipwayConfig.load(path: "/nonexistent/slipway.yml").server.listen == "127.0.0.1:5000")
@@ -91,6 +107,12 @@ registry:
         ("registry:\n  auth:\n    token: true\n", 3, "registry.auth.htpasswd", "is required"),
         ("registry:\n  auth:\n    htpasswd: /x\n    permissions:\n      - users: [a]\n        repositories: [b]\n        actions: [fly]\n",
          7, "registry.auth.permissions[0].actions[0]", "pull, push, delete"),
+        ("environments:\n  staging:\n    listen: 127.0.0.1:8000\n    limits: {memory: lots}\n", 4,
+         "environments.staging.limits.memory", "512m"),
+        ("environments:\n  staging:\n    listen: 127.0.0.1:8000\n    limits: {cpus: -1}\n", 4,
+         "environments.staging.limits.cpus", "greater than 0"),
+        ("environments:\n  staging:\n    listen: 127.0.0.1:8000\n    tls: {certificate: /c.pem}\n", 4,
+         "environments.staging.tls", "certificate and key"),
         ("app: [1, 2]\n", 1, "app", "expected a string"),
         ("server: {listen: 127.0.0.1:5000\n", 2, "", "not valid YAML"),
     ] as [(String, Int, String, String)])

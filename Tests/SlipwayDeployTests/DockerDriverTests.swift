@@ -32,6 +32,8 @@ import Testing
         spec.port = 8080
         spec.labels = ["slipway.app": "driver-test", "slipway.env": "test-\(name)", "slipway.colour": "a"]
         spec.env = ["APP_MODE": "test"]
+        spec.memoryBytes = 64 << 20
+        spec.cpus = 0.5
         let started = try await driver.start(spec)
         defer { Task { try? await driver.remove(started.id) } }
         #expect(started.host == "127.0.0.1" && started.port > 0)
@@ -43,6 +45,8 @@ import Testing
         }
         #expect(body == "version 1\n")
 
+        let limits = try run(["docker", "inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.Init}}", name])
+        #expect(limits.stdout == "\(64 << 20) 500000000 true\n", "\(limits.stdout)")
         let listed = try await driver.list(labels: ["slipway.env": "test-\(name)"])
         #expect(listed.map(\.name) == [name] && listed.first?.running == true && listed.first?.labels["slipway.colour"] == "a")
         #expect(try await driver.logs(started.id, tail: 10).contains("response:200"))  // busybox httpd -v
