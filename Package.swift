@@ -17,7 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // zlib (Debian: zlib1g-dev) and <sys/xattr.h>.
@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "SlipwayDeploy",
             dependencies: [
-                "SlipwayOCI", "SlipwayStore", "SlipwayConfig",
+                "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -92,6 +92,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SlipwayConfigTests", dependencies: ["SlipwayConfig"]),
+        .testTarget(
+            name: "SlipwayProxyTests",
+            dependencies: [
+                "SlipwayProxy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "SlipwayDeployTests", dependencies: ["SlipwayDeploy", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayRegistryClientTests", dependencies: ["SlipwayRegistryClient", "SlipwayTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SlipwayTestSupport"], exclude: ["Fixtures"]),

@@ -15,6 +15,9 @@ public struct ExtractOptions: Sendable {
     public var preserveOwnership = geteuid() == 0
     /// Set extended attributes recorded in PAX headers; attributes the filesystem refuses are skipped.
     public var applyXattrs = true
+    /// Extract only entries at or under these paths (`app/pub/static`), creating the directories above them;
+    /// nil extracts everything.
+    public var only: [String]?
 
     public init() {}
 }
@@ -82,11 +85,18 @@ public final class Extractor {
         }
     }
 
+    /// Whether an entry's path components lie at or under `prefix` (a relative or absolute path).
+    static func isWithin(_ components: [String], _ prefix: String) -> Bool {
+        let wanted = prefix.split(separator: "/").map(String.init).filter { $0 != "." && !$0.isEmpty }
+        return components.count >= wanted.count && Array(components.prefix(wanted.count)) == wanted
+    }
+
     // MARK: - One entry
 
     private func extract(_ entry: TarEntry, content: TarReader) throws {
         let components = try Self.components(of: entry.name, entry: entry.name)
         guard let leaf = components.last else { return }  // "./": the root itself
+        if let only = options.only, !only.contains(where: { Self.isWithin(components, $0) }) { return }
 
         if options.applyWhiteouts, leaf.hasPrefix(".wh.") {
             // A whiteout under a directory that does not exist hides nothing.

@@ -19,6 +19,7 @@ final class EnvironmentProxies: TrafficControl {
         for (name, settings) in environments.sorted(by: { $0.key < $1.key }) {
             let (host, port) = try ServeCommand.parseAddress(settings.listen)
             var configuration = ProxyConfiguration(host: host, port: port)
+            configuration.assets = settings.assets.map { AssetsRoute(prefix: $0.url) }
             configuration.tls = settings.tls.map { TLSFiles(certificateChainPath: $0.certificate, privateKeyPath: $0.key) }
             configuration.responseTimeout = .seconds(60)
             let proxy = ProxyServer(configuration: configuration, group: MultiThreadedEventLoopGroup.singleton)
@@ -42,6 +43,10 @@ final class EnvironmentProxies: TrafficControl {
 
     func inFlight(_ environment: String, colour: String) async -> Int {
         proxies[environment]?.inFlight(colour: colour) ?? 0
+    }
+
+    func serveAssets(_ environment: String, from directories: [String]) async {
+        proxies[environment]?.setAssetRoots(directories)
     }
 
     /// Every proxy's metrics, for /metrics.

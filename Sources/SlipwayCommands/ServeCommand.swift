@@ -129,7 +129,9 @@ struct ServeCommand: AsyncParsableCommand {
         if !(await driver.ping()) {
             note("warning: no Docker engine answers at \(driver.endpoint); deploys will fail until one does")
         }
-        let deployer = Deployer(config: settings, database: try home.database(), driver: driver, traffic: proxies, registry: registry)
+        let assets = AssetPublisher(store: try home.blobStore(), root: home.path + "/assets")
+        let deployer = Deployer(config: settings, database: try home.database(), driver: driver, traffic: proxies, registry: registry,
+                                assets: assets)
         if let pause = ProcessInfo.processInfo.environment["SLIPWAY_DEPLOY_PAUSE_AT"] {
             let parts = pause.split(separator: ":")
             guard parts.count == 2, let step = DeployStep(rawValue: String(parts[0])), let seconds = Double(parts[1]) else {

@@ -9,6 +9,8 @@ public protocol TrafficControl: Sendable {
     func route(_ environment: String, colour: String, servers: [DeployedServer]) async throws
     /// Requests still being served by a colour of the environment.
     func inFlight(_ environment: String, colour: String) async -> Int
+    /// Serves the environment's assets URL from these directories, the first that has a file winning.
+    func serveAssets(_ environment: String, from directories: [String]) async
 }
 
 /// A line of a deploy's progress, as the operator reads it.
@@ -61,8 +63,11 @@ public actor Deployer {
         let skip: @Sendable () -> Void
     }
 
+    let assets: AssetPublisher?
+
     public init(config: SlipwayConfig, database: StateDatabase, driver: any RuntimeDriver, traffic: any TrafficControl,
-                registry: String) {
+                registry: String, assets: AssetPublisher? = nil) {
+        self.assets = assets
         self.config = config
         self.database = database
         self.driver = driver
@@ -173,6 +178,13 @@ public actor Deployer {
                 started.append(try await driver.start(try serverSpec(environment, settings, colour: colour, digest: digest, index: index)))
             }
 
+            if let path = settings.assets?.path {
+                try step(&record, .publishing)
+                await pause(.publishing, events)
+                events(DeployEvent("Publishing assets from \(path) at \(settings.assets!.url)"))
+                try await publishAssets(environment, path: path, digests: [digest.description] + (state.liveDigest.map { [$0] } ?? []))
+            }
+
             try step(&record, .verifying)
             await pause(.verifying, events)
             events(DeployEvent("Waiting for servers to verify...", newline: false))
@@ -182,6 +194,7 @@ public actor Deployer {
                 throw DeployError(try await explain(reports, started: started, settings: settings, image: image))
             }
             events(DeployEvent("complete"))
+
 
             // The switch: recorded first, then made, so a crash in between recovers to the new cluster.
             try step(&record, .switched, saving: {
@@ -285,6 +298,20 @@ public actor Deployer {
         return spec
     }
 
+    // MARK: Assets
+
+    /// Extracts (once per image) and serves the assets of these images, newest first.
+    func publishAssets(_ environment: String, path: String, digests: [String]) async throws {
+        guard let assets else { throw DeployError("assets are configured but this server has no asset store") }
+        var directories: [String] = []
+        for text in digests {
+            let digest = try Digest(parsing: text)
+            guard let manifest = try database.manifest(digest, in: config.app) else { continue }
+            directories.append(try assets.publish(manifest.descriptor, path: path))
+        }
+        await traffic.serveAssets(environment, from: directories)
+    }
+
     // MARK: Verification
 
     func verify(_ servers: [DeployedServer], settings: SlipwayConfig.Environment) async -> [HealthReport] {
@@ -384,6 +411,7 @@ public actor Deployer {
         state.cleanupAt = nil
         state.updatedAt = Date()
         try? database.saveEnvironmentState(state)
+        if let keep = try? database.digestsKeptForDeploys() { assets?.prune(keeping: keep) }
     }
 
     /// Removes every container of a colour of the environment.
@@ -491,6 +519,9 @@ public actor Deployer {
                 try? database.saveEnvironmentState(state)
             }
             try? await traffic.route(environment, colour: colour, servers: servers)
+            if let path = config.environments[environment]?.assets?.path, let live = state.liveDigest {
+                try? await publishAssets(environment, path: path, digests: [live] + (state.oldDigest.map { [$0] } ?? []))
+            }
         }
     }
 

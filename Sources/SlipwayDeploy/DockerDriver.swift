@@ -116,7 +116,8 @@ public final class DockerDriver: RuntimeDriver {
             }
         }
         return ServerStatus(id: object["Id"] as? String ?? "", name: String((object["Name"] as? String ?? "").drop { $0 == "/" }),
-                            running: state["Running"] as? Bool ?? false, exitCode: state["ExitCode"] as? Int,
+                            running: (state["Running"] as? Bool ?? false) && !(state["Restarting"] as? Bool ?? false),
+                            exitCode: state["ExitCode"] as? Int, restarts: object["RestartCount"] as? Int ?? 0,
                             labels: config["Labels"] as? [String: String] ?? [:], address: address)
     }
 

@@ -48,7 +48,7 @@ public struct HealthChecker: Sendable {
             } catch {
                 report.lastError = Self.describe(error)
             }
-            if let status = try? await driver.inspect(server.id), !status.running {
+            if let status = try? await driver.inspect(server.id), !status.running || status.restarts > 0 {
                 report.exitCode = status.exitCode ?? -1
                 return report
             }

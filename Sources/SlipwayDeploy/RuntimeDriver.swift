@@ -32,12 +32,14 @@ public struct ServerStatus: Sendable, Equatable {
     public var name: String
     public var running: Bool
     public var exitCode: Int?
+    /// How often the runtime restarted it: a server that crashed and came back has crashed all the same.
+    public var restarts = 0
     public var labels: [String: String]
     /// Where its published port is reached, when it has one.
     public var address: (host: String, port: Int)?
 
     public static func == (lhs: ServerStatus, rhs: ServerStatus) -> Bool {
-        lhs.id == rhs.id && lhs.name == rhs.name && lhs.running == rhs.running && lhs.exitCode == rhs.exitCode
+        lhs.id == rhs.id && lhs.name == rhs.name && lhs.running == rhs.running && lhs.exitCode == rhs.exitCode && lhs.restarts == rhs.restarts
             && lhs.labels == rhs.labels && lhs.address?.host == rhs.address?.host && lhs.address?.port == rhs.address?.port
     }
 }

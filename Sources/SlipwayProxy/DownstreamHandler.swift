@@ -45,8 +45,10 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     private var readPending = false
     /// Parts of pipelined requests that arrived while the previous one was still being answered.
     private var queued: [HTTPServerRequestPart] = []
-    /// Close once the current response is done (quiesce, client half-close).
+    /// Close once the current response is done (quiesce, protocol error).
     private var closeWhenDone = false
+    /// The client half-closed: finish what was received, then close.
+    private var inputClosed = false
     private(set) var downstreamWritable = true
     private var upstreamNeedsFlush = false
 
@@ -66,7 +68,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     private var upstreamKeepAlive = false
     private var startTime = NIODeadline.uptimeNanoseconds(0)
     /// Non-nil while this request is counted in its colour's in-flight gauge.
-    private var metrics: ColourMetrics?
+    private var metrics: MetricsShard?
     private var statusRecorded = false
     private var snapshot: UpstreamSnapshot?
     private var roundRobinStart = 0
@@ -84,6 +86,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     private var sentBodyBytes = 0
     private var replayable = false
     private var responseTimer: NIOScheduledCallback?
+    private var responseDeadline: NIODeadline?
 
     init(
         core: ProxyCore,
@@ -159,8 +162,9 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, case .inputClosed = event {
-            // The client will send nothing more. An unfinished request can never finish.
-            closeWhenDone = true
+            // The client will send nothing more: answer what is complete (including pipelined
+            // requests already queued), then close. An unfinished request can never finish.
+            inputClosed = true
             if phase == .idle || !requestComplete {
                 abort(closeDownstream: true)
             }
@@ -179,7 +183,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             if phase == .idle {
                 resetRequest()
                 startTime = .now()
-                metrics = core.metrics.unrouted
+                metrics = core.metrics.unrouted.shard(pool.shardIndex)
                 metrics?.requestStarted()
             }
             requestComplete = true
@@ -201,16 +205,21 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         }
     }
 
+    /// Once the request is complete we keep reading until a pipelined part shows up: holding the
+    /// read would make NIO drop and re-add the socket's epoll interest on every request (two
+    /// syscalls each), and reading also notices a client that gives up while we wait.
     private var shouldRead: Bool {
         switch phase {
         case .idle:
             return true
-        case .connecting, .upgraded, .closed:
+        case .upgraded, .closed:
             return false
+        case .connecting:
+            return requestComplete && queued.isEmpty
         case .local:
-            return !requestComplete
+            return requestComplete ? queued.isEmpty : true
         case .proxying:
-            if requestComplete { return false }
+            if requestComplete { return queued.isEmpty }
             if responseComplete { return true }  // discarding the rest of the body
             return upstream?.isWritable ?? false
         }
@@ -300,7 +309,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
         if let prefix = core.assetsPrefix, AssetPath.matches(uri: head.uri, prefix: prefix) {
             phase = .local
-            metrics = core.metrics.assets
+            metrics = core.metrics.assets.shard(pool.shardIndex)
             metrics?.requestStarted()
             serveAsset(head, prefix: prefix)
             return
@@ -308,14 +317,15 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
         guard let snapshot = core.snapshot(cachedIn: pool), !snapshot.servers.isEmpty else {
             phase = .local
-            metrics = core.metrics.unrouted
+            metrics = core.metrics.unrouted.shard(pool.shardIndex)
             metrics?.requestStarted()
             respondLocally(.serviceUnavailable, "no live upstream\n")
             return
         }
         self.snapshot = snapshot
-        metrics = snapshot.metrics
-        snapshot.metrics.requestStarted()
+        let shard = snapshot.metrics.shard(pool.shardIndex)
+        metrics = shard
+        shard.requestStarted()
 
         isUpgrade = HeaderRewriting.isUpgradeRequest(head.headers)
         if isUpgrade {
@@ -327,7 +337,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         HeaderRewriting.rewriteRequest(&rewritten, clientAddress: clientAddress, scheme: scheme, isUpgrade: isUpgrade)
         upstreamHead = rewritten
         replayable = RetryPolicy.isIdempotent(head.method)
-        roundRobinStart = snapshot.nextStart()
+        roundRobinStart = pool.nextRoundRobinStart()
         tryNextServer()
     }
 
@@ -538,12 +548,24 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     // MARK: - Response timeout
 
+    /// The timeout is a deadline stored per request plus at most one timer per connection that is
+    /// re-armed lazily when it fires early. Scheduling and cancelling a timer for every request
+    /// would cost an allocation and two heap operations on the loop's timer queue each time.
     private func armResponseTimer() {
-        guard responseTimer == nil, !responseHeadSent else { return }
-        responseTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(in: core.responseTimeout, handler: self)
+        guard responseDeadline == nil, !responseHeadSent else { return }
+        let deadline = NIODeadline.now() + core.responseTimeout
+        responseDeadline = deadline
+        if responseTimer == nil {
+            responseTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(at: deadline, handler: self)
+        }
     }
 
     private func cancelResponseTimer() {
+        responseDeadline = nil
+    }
+
+    private func stopResponseTimer() {
+        responseDeadline = nil
         if let timer = responseTimer {
             responseTimer = nil
             timer.cancel()
@@ -552,6 +574,13 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     func handleScheduledCallback(eventLoop: some EventLoop) {
         responseTimer = nil
+        guard let deadline = responseDeadline else { return }
+        if deadline > .now() {
+            // A later request is waiting; sleep until its deadline.
+            responseTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(at: deadline, handler: self)
+            return
+        }
+        responseDeadline = nil
         guard phase == .proxying, !responseHeadSent else { return }
         metrics?.recordError(.responseTimeout)
         core.report("upstream \(server?.upstream.description ?? "?") (colour \(snapshot?.colour ?? "?")): no response head within \(core.configuration.responseTimeout)")
@@ -620,7 +649,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     /// Both directions of the exchange are done: account, then serve the next request.
     private func finishRequest() {
         endAccounting()
-        if closeWhenDone {
+        if closeWhenDone || (inputClosed && queued.isEmpty) {
             phase = .closed
             context.close(promise: nil)
             return
@@ -628,6 +657,10 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         phase = .idle
         resetRequest()
         drainQueue()
+        if inputClosed && (phase == .idle || !requestComplete) {
+            abort(closeDownstream: true)  // the rest of a pipelined request will never come
+            return
+        }
         resumeReadingIfPossible()
     }
 
@@ -643,6 +676,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     /// Tears the exchange down without a response (client gone, protocol error, mid-response failure).
     private func abort(closeDownstream: Bool) {
         detachUpstream(reuse: false)
+        stopResponseTimer()
         endAccounting()
         queued.removeAll()
         let wasClosed = phase == .closed || phase == .upgraded
@@ -662,7 +696,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             abort(closeDownstream: true)
             return
         }
-        cancelResponseTimer()
+        stopResponseTimer()
         upstream = nil
         handler.owner = nil
         endAccounting()
@@ -677,14 +711,16 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         do {
             // Glue first, then drop our handler, then the codecs: bytes the decoders still hold
             // (sent right after the handshake) are forwarded into the glue, not into HTTP handlers.
+            // A decoder hands over its leftovers asynchronously, outside any read cycle, so no
+            // `channelReadComplete` follows: flush the receiving side once it is done.
             try upstreamPipeline.addHandler(upstreamGlue)
             upstreamPipeline.removeHandler(handler, promise: nil)
-            upstreamPipeline.removeHandler(handler.responseDecoder, promise: nil)
+            upstreamPipeline.removeHandler(handler.responseDecoder).whenComplete { _ in downstreamChannel.flush() }
             upstreamPipeline.removeHandler(handler.requestEncoder, promise: nil)
 
             try downstreamPipeline.addHandler(downstreamGlue)
             downstreamPipeline.removeHandler(context: context, promise: nil)
-            downstreamPipeline.removeHandler(requestDecoder, promise: nil)
+            downstreamPipeline.removeHandler(requestDecoder).whenComplete { _ in upstreamChannel.flush() }
             downstreamPipeline.removeHandler(responseEncoder, promise: nil)
         } catch {
             core.report("upgrade to \(handler.server.upstream) failed: \(error)")

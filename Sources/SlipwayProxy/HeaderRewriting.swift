@@ -39,29 +39,24 @@ enum HeaderRewriting {
 
     /// Removes hop-by-hop headers and whatever `Connection` names. With `keepUpgrade`, the
     /// `Upgrade` header survives and `Connection` is reduced to `upgrade`, so the upstream sees
-    /// the protocol switch request. Returns without copying when nothing needs removing, which is
-    /// the common case on the hot path.
+    /// the protocol switch request. Removal is by name, in place: rebuilding the headers would
+    /// re-validate every remaining header. Nothing is copied when nothing matches, which is the
+    /// common case for requests on the hot path.
     static func removeHopByHop(_ headers: inout HTTPHeaders, keepUpgrade: Bool = false) {
-        var found = false
+        var doomed: [String] = []
         for (name, _) in headers where isHopByHop(name) {
-            found = true
-            break
+            if keepUpgrade && equalsIgnoringCase(name, "upgrade") { continue }
+            if !doomed.contains(where: { equalsIgnoringCase(name, $0) }) { doomed.append(name.lowercased()) }
         }
-        guard found else { return }
-        let named = connectionTokens(headers)
-        var kept = HTTPHeaders()
-        kept.reserveCapacity(headers.count)
-        for (name, value) in headers {
-            if keepUpgrade && equalsIgnoringCase(name, "upgrade") {
-                kept.add(name: name, value: value)
-                continue
+        guard !doomed.isEmpty else { return }
+        if doomed.contains("connection") {
+            for token in connectionTokens(headers) where !doomed.contains(token) {
+                if keepUpgrade && token == "upgrade" { continue }
+                doomed.append(token)
             }
-            if isHopByHop(name) { continue }
-            if !named.isEmpty && named.contains(where: { equalsIgnoringCase(name, $0) }) { continue }
-            kept.add(name: name, value: value)
         }
-        if keepUpgrade { kept.add(name: "Connection", value: "upgrade") }
-        headers = kept
+        for name in doomed { headers.remove(name: name) }
+        if keepUpgrade { headers.add(name: "Connection", value: "upgrade") }
     }
 
     /// Rewrites a client's request head for the upstream: hop-by-hop removal, `X-Forwarded-*`,
@@ -75,21 +70,30 @@ enum HeaderRewriting {
         removeHopByHop(&head.headers, keepUpgrade: isUpgrade)
         head.version = .http1_1
 
-        let existingFor = head.headers[canonicalForm: "x-forwarded-for"]
-        if existingFor.isEmpty {
+        // `contains` first: on the hot path the X-Forwarded-* headers are usually absent and a
+        // plain `add` avoids the remove-and-rebuild of `replaceOrAdd`.
+        if !head.headers.contains(name: "x-forwarded-for") {
             head.headers.add(name: "X-Forwarded-For", value: clientAddress)
         } else {
-            var joined = existingFor.joined(separator: ", ")
+            var joined = head.headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ")
             joined += ", "
             joined += clientAddress
             head.headers.replaceOrAdd(name: "X-Forwarded-For", value: joined)
         }
         // We are the edge: the client cannot be trusted to tell us the scheme or host it used.
-        head.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: scheme)
+        setOrReplace(&head.headers, "X-Forwarded-Proto", lowercased: "x-forwarded-proto", scheme)
         if let host = head.headers.first(name: "host") {
-            head.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
-        } else {
+            setOrReplace(&head.headers, "X-Forwarded-Host", lowercased: "x-forwarded-host", host)
+        } else if head.headers.contains(name: "x-forwarded-host") {
             head.headers.remove(name: "X-Forwarded-Host")
+        }
+    }
+
+    private static func setOrReplace(_ headers: inout HTTPHeaders, _ name: String, lowercased: String, _ value: String) {
+        if headers.contains(name: lowercased) {
+            headers.replaceOrAdd(name: name, value: value)
+        } else {
+            headers.add(name: name, value: value)
         }
     }
 

@@ -1,14 +1,6 @@
 import NIOCore
 import Synchronization
 
-/// A single relaxed atomic counter. A class so counters can live in arrays (`Atomic` is
-/// non-copyable); the extra indirection is cheaper than any lock.
-final class Counter: Sendable {
-    private let storage = Atomic<Int>(0)
-    @inline(__always) func add(_ n: Int = 1) { storage.wrappingAdd(n, ordering: .relaxed) }
-    var value: Int { storage.load(ordering: .relaxed) }
-}
-
 /// Why an upstream failed, as a label of `slipway_proxy_upstream_errors_total`.
 enum UpstreamErrorKind: Int, CaseIterable {
     case connect = 0          // refused / unreachable
@@ -30,41 +22,130 @@ enum UpstreamErrorKind: Int, CaseIterable {
     }
 }
 
-/// Counters of one colour. Every request touches only atomics of its own colour object, which
-/// it gets from the snapshot — no dictionary lookups or locks on the hot path.
-final class ColourMetrics: Sendable {
-    static let bucketBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-    static let bucketBoundsNanos: [Int64] = bucketBounds.map { Int64($0 * 1e9) }
+/// The counters of one colour as written by one event loop. Each loop writes only its own shard,
+/// so the relaxed atomics below are never contended and no cache line bounces between cores on
+/// the hot path; readers (`metrics()`, `inFlight`) add the shards up. The counters are stored
+/// inline (not in arrays of boxes) to keep one shard's counters together in memory.
+final class MetricsShard: Sendable {
+    static let bucketBoundsNanos: [Int64] = ColourMetrics.bucketBounds.map { Int64($0 * 1e9) }
 
-    let colour: String
     private let inFlightCount = Atomic<Int>(0)
-    /// Index 0 = 1xx … 4 = 5xx.
-    let statusClasses: [Counter] = (0..<5).map { _ in Counter() }
-    /// Non-cumulative; the last one is +Inf.
-    let buckets: [Counter] = (0...bucketBounds.count).map { _ in Counter() }
-    let durationSumNanos = Counter()
-    let upstreamErrors: [Counter] = UpstreamErrorKind.allCases.map { _ in Counter() }
-
-    init(colour: String) { self.colour = colour }
+    private let s1 = Atomic<Int>(0), s2 = Atomic<Int>(0), s3 = Atomic<Int>(0), s4 = Atomic<Int>(0), s5 = Atomic<Int>(0)
+    private let b0 = Atomic<Int>(0), b1 = Atomic<Int>(0), b2 = Atomic<Int>(0), b3 = Atomic<Int>(0)
+    private let b4 = Atomic<Int>(0), b5 = Atomic<Int>(0), b6 = Atomic<Int>(0), b7 = Atomic<Int>(0)
+    private let b8 = Atomic<Int>(0), b9 = Atomic<Int>(0), b10 = Atomic<Int>(0), bInf = Atomic<Int>(0)
+    private let sumNanos = Atomic<Int>(0)
+    private let e0 = Atomic<Int>(0), e1 = Atomic<Int>(0), e2 = Atomic<Int>(0)
+    private let e3 = Atomic<Int>(0), e4 = Atomic<Int>(0), e5 = Atomic<Int>(0)
 
     var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
     func requestStarted() { inFlightCount.wrappingAdd(1, ordering: .relaxed) }
     func requestEnded() { inFlightCount.wrappingSubtract(1, ordering: .relaxed) }
 
+    /// `code / 100`, i.e. 1…5. (`Atomic` is non-copyable, hence a switch per operation.)
     func recordStatus(_ code: UInt) {
-        let index = Int(code / 100) - 1
-        if index >= 0 && index < 5 { statusClasses[index].add() }
+        switch Int(code / 100) {
+        case 1: s1.wrappingAdd(1, ordering: .relaxed)
+        case 2: s2.wrappingAdd(1, ordering: .relaxed)
+        case 3: s3.wrappingAdd(1, ordering: .relaxed)
+        case 4: s4.wrappingAdd(1, ordering: .relaxed)
+        case 5: s5.wrappingAdd(1, ordering: .relaxed)
+        default: break
+        }
     }
 
     func recordDuration(nanos: Int64) {
         var index = 0
         let bounds = Self.bucketBoundsNanos
         while index < bounds.count && nanos > bounds[index] { index += 1 }
-        buckets[index].add()
-        durationSumNanos.add(Int(nanos))
+        switch index {
+        case 0: b0.wrappingAdd(1, ordering: .relaxed)
+        case 1: b1.wrappingAdd(1, ordering: .relaxed)
+        case 2: b2.wrappingAdd(1, ordering: .relaxed)
+        case 3: b3.wrappingAdd(1, ordering: .relaxed)
+        case 4: b4.wrappingAdd(1, ordering: .relaxed)
+        case 5: b5.wrappingAdd(1, ordering: .relaxed)
+        case 6: b6.wrappingAdd(1, ordering: .relaxed)
+        case 7: b7.wrappingAdd(1, ordering: .relaxed)
+        case 8: b8.wrappingAdd(1, ordering: .relaxed)
+        case 9: b9.wrappingAdd(1, ordering: .relaxed)
+        case 10: b10.wrappingAdd(1, ordering: .relaxed)
+        default: bInf.wrappingAdd(1, ordering: .relaxed)
+        }
+        sumNanos.wrappingAdd(Int(nanos), ordering: .relaxed)
     }
 
-    func recordError(_ kind: UpstreamErrorKind) { upstreamErrors[kind.rawValue].add() }
+    func recordError(_ kind: UpstreamErrorKind) {
+        switch kind {
+        case .connect: e0.wrappingAdd(1, ordering: .relaxed)
+        case .connectTimeout: e1.wrappingAdd(1, ordering: .relaxed)
+        case .responseTimeout: e2.wrappingAdd(1, ordering: .relaxed)
+        case .reset: e3.wrappingAdd(1, ordering: .relaxed)
+        case .aborted: e4.wrappingAdd(1, ordering: .relaxed)
+        case .retried: e5.wrappingAdd(1, ordering: .relaxed)
+        }
+    }
+
+    func statusCount(_ statusClass: Int) -> Int {
+        switch statusClass {
+        case 1: s1.load(ordering: .relaxed)
+        case 2: s2.load(ordering: .relaxed)
+        case 3: s3.load(ordering: .relaxed)
+        case 4: s4.load(ordering: .relaxed)
+        case 5: s5.load(ordering: .relaxed)
+        default: 0
+        }
+    }
+
+    func bucketCount(_ index: Int) -> Int {
+        switch index {
+        case 0: b0.load(ordering: .relaxed)
+        case 1: b1.load(ordering: .relaxed)
+        case 2: b2.load(ordering: .relaxed)
+        case 3: b3.load(ordering: .relaxed)
+        case 4: b4.load(ordering: .relaxed)
+        case 5: b5.load(ordering: .relaxed)
+        case 6: b6.load(ordering: .relaxed)
+        case 7: b7.load(ordering: .relaxed)
+        case 8: b8.load(ordering: .relaxed)
+        case 9: b9.load(ordering: .relaxed)
+        case 10: b10.load(ordering: .relaxed)
+        default: bInf.load(ordering: .relaxed)
+        }
+    }
+
+    var durationSumNanos: Int { sumNanos.load(ordering: .relaxed) }
+
+    func errorCount(_ kind: UpstreamErrorKind) -> Int {
+        switch kind {
+        case .connect: e0.load(ordering: .relaxed)
+        case .connectTimeout: e1.load(ordering: .relaxed)
+        case .responseTimeout: e2.load(ordering: .relaxed)
+        case .reset: e3.load(ordering: .relaxed)
+        case .aborted: e4.load(ordering: .relaxed)
+        case .retried: e5.load(ordering: .relaxed)
+        }
+    }
+}
+
+/// Counters of one colour: one shard per event loop (see `MetricsShard`). Requests reach their
+/// shard through the snapshot and their loop's pool index — no lookups or locks per request.
+final class ColourMetrics: Sendable {
+    static let bucketBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    static let shardCount = 8
+
+    let colour: String
+    private let shards: [MetricsShard] = (0..<shardCount).map { _ in MetricsShard() }
+
+    init(colour: String) { self.colour = colour }
+
+    @inline(__always) func shard(_ index: Int) -> MetricsShard { shards[index & (Self.shardCount - 1)] }
+
+    var inFlight: Int { shards.reduce(0) { $0 + $1.inFlight } }
+    func statusCount(_ statusClass: Int) -> Int { shards.reduce(0) { $0 + $1.statusCount(statusClass) } }
+    func bucketCount(_ index: Int) -> Int { shards.reduce(0) { $0 + $1.bucketCount(index) } }
+    var durationSumNanos: Int { shards.reduce(0) { $0 + $1.durationSumNanos } }
+    func errorCount(_ kind: UpstreamErrorKind) -> Int { shards.reduce(0) { $0 + $1.errorCount(kind) } }
 }
 
 /// Registry of per-colour metrics and the Prometheus text rendering.
@@ -107,8 +188,8 @@ enum MetricsRenderer {
         out += "# HELP slipway_proxy_requests_total Requests answered, by colour and status class.\n"
         out += "# TYPE slipway_proxy_requests_total counter\n"
         for c in colours {
-            for (i, counter) in c.statusClasses.enumerated() {
-                out += "slipway_proxy_requests_total{colour=\"\(escape(c.colour))\",code=\"\(i + 1)xx\"} \(counter.value)\n"
+            for statusClass in 1...5 {
+                out += "slipway_proxy_requests_total{colour=\"\(escape(c.colour))\",code=\"\(statusClass)xx\"} \(c.statusCount(statusClass))\n"
             }
         }
         out += "# HELP slipway_proxy_request_duration_seconds Time from request head to response end.\n"
@@ -117,19 +198,19 @@ enum MetricsRenderer {
             let label = escape(c.colour)
             var cumulative = 0
             for (i, bound) in ColourMetrics.bucketBounds.enumerated() {
-                cumulative += c.buckets[i].value
+                cumulative += c.bucketCount(i)
                 out += "slipway_proxy_request_duration_seconds_bucket{colour=\"\(label)\",le=\"\(formatBound(bound))\"} \(cumulative)\n"
             }
-            cumulative += c.buckets[ColourMetrics.bucketBounds.count].value
+            cumulative += c.bucketCount(ColourMetrics.bucketBounds.count)
             out += "slipway_proxy_request_duration_seconds_bucket{colour=\"\(label)\",le=\"+Inf\"} \(cumulative)\n"
-            out += "slipway_proxy_request_duration_seconds_sum{colour=\"\(label)\"} \(Double(c.durationSumNanos.value) / 1e9)\n"
+            out += "slipway_proxy_request_duration_seconds_sum{colour=\"\(label)\"} \(Double(c.durationSumNanos) / 1e9)\n"
             out += "slipway_proxy_request_duration_seconds_count{colour=\"\(label)\"} \(cumulative)\n"
         }
         out += "# HELP slipway_proxy_upstream_errors_total Upstream failures, by colour and kind.\n"
         out += "# TYPE slipway_proxy_upstream_errors_total counter\n"
         for c in colours {
             for kind in UpstreamErrorKind.allCases {
-                out += "slipway_proxy_upstream_errors_total{colour=\"\(escape(c.colour))\",kind=\"\(kind.label)\"} \(c.upstreamErrors[kind.rawValue].value)\n"
+                out += "slipway_proxy_upstream_errors_total{colour=\"\(escape(c.colour))\",kind=\"\(kind.label)\"} \(c.errorCount(kind))\n"
             }
         }
         out += "# HELP slipway_proxy_requests_in_flight Requests currently being served, by colour.\n"

@@ -146,6 +146,7 @@ public final class ProxyServer: Sendable {
             if let pool = state.pools[key] { return pool }
             let pool = UpstreamConnectionPool(
                 eventLoop: eventLoop,
+                shardIndex: state.pools.count,
                 maxIdlePerUpstream: configuration.maxIdleConnectionsPerUpstream,
                 idleTimeout: TimeAmount(configuration.upstreamIdleTimeout),
                 connectTimeout: core.connectTimeout

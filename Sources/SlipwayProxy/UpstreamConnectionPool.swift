@@ -15,15 +15,25 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     /// Keyed by the identity of the (long-lived) `UpstreamState`; LIFO so hot connections stay hot.
     private var idle: [ObjectIdentifier: [UpstreamHandler]] = [:]
     private var sweeper: RepeatedTask?
+    /// This loop's metrics shard (see `MetricsShard`).
+    let shardIndex: Int
+    /// Round-robin position of this loop: a plain integer, since only this loop touches it.
+    private var roundRobin = 0
     /// Per-loop cache of the live snapshot, refreshed when the generation changes.
     var cachedSnapshot: UpstreamSnapshot?
     var cachedGeneration = -1
 
-    init(eventLoop: any EventLoop, maxIdlePerUpstream: Int, idleTimeout: TimeAmount, connectTimeout: TimeAmount) {
+    init(eventLoop: any EventLoop, shardIndex: Int, maxIdlePerUpstream: Int, idleTimeout: TimeAmount, connectTimeout: TimeAmount) {
         self.eventLoop = eventLoop
+        self.shardIndex = shardIndex
         self.maxIdlePerUpstream = maxIdlePerUpstream
         self.idleTimeout = idleTimeout
         self.connectTimeout = connectTimeout
+    }
+
+    func nextRoundRobinStart() -> Int {
+        roundRobin = roundRobin == Int.max ? 0 : roundRobin + 1
+        return roundRobin
     }
 
     /// An idle, still-open connection to `server`, if any. Connections the upstream closed while

@@ -37,8 +37,6 @@ final class UpstreamSnapshot: Sendable {
     let colour: String
     let servers: [UpstreamState]
     let metrics: ColourMetrics
-    /// Round-robin cursor. Shared by all event loops; a relaxed atomic increment is the whole cost.
-    private let cursor = Atomic<Int>(0)
 
     init(colour: String, servers: [UpstreamState], metrics: ColourMetrics) {
         self.colour = colour
@@ -46,11 +44,9 @@ final class UpstreamSnapshot: Sendable {
         self.metrics = metrics
     }
 
-    func nextStart() -> Int {
-        cursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
-    }
-
-    /// Picks the server for an attempt. `excluded` is a bitmask of indices already tried by this request.
+    /// Picks the server for an attempt. `start` comes from the calling loop's round-robin counter
+    /// (`UpstreamConnectionPool.nextRoundRobinStart`); `excluded` is a bitmask of indices already
+    /// tried by this request.
     func pick(start: Int, excluded: UInt64, now: NIODeadline) -> Int? {
         RoundRobin.pick(count: servers.count, start: start, excluded: excluded) { servers[$0].isDown(now: now) }
     }

@@ -10,7 +10,7 @@ import Testing
     let second = "bead002" + String(repeating: "2", count: 33)
 
     @Test func operatorSessionWithoutAFailedRequest() throws {
-        let site = try DeploySite(app: "example")
+        let site = try DeploySite(app: "example", extra: "assets: {path: /www/static, url: /static/}")
         try site.push(version: "1", commit: first)
         try site.push(version: "2", commit: second, branch: "m2stage")
 
@@ -45,6 +45,11 @@ import Testing
         DeploySite.expectClean(forward, "deploy of version 2")
         #expect(try site.body() == "version 2\n")
         #expect(try site.containers() == ["example-staging-b-1", "example-staging-b-2"])
+        // The proxy serves both images' assets, from the images themselves: pages of either version find theirs.
+        #expect(try site.body("/static/site-2.css") == "body { color: green }\n")
+        #expect(try site.body("/static/site-1.css") == "body { color: blue }\n")
+        #expect(try run(["curl", "-s", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", "http://\(site.proxy)/static/../healthz"]).stdout == "404")
+        #expect(try run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://\(site.proxy)/static/missing.css"]).stdout == "404")
 
         // Rollback inside the cleanup window: an instant switch back to the old cluster, still running.
         result = try site.slipway(["tag-by-commit", first, "staging"])
