@@ -51,7 +51,7 @@ final class EnvironmentProxies: TrafficControl {
 
     /// Every proxy's metrics, for /metrics.
     func metrics() -> String {
-        proxies.keys.sorted().map { proxies[$0]!.metrics() }.joined()
+        ProxyServer.metrics(of: proxies.keys.sorted().map { ($0, proxies[$0]!) })
     }
 
     func shutdown() async {

@@ -172,51 +172,56 @@ final class ProxyMetrics: Sendable {
         return colours.withLock { $0[name] }
     }
 
-    func render() -> String {
+    /// Every colour's counters, live colours first (by name), then assets and unrouted answers.
+    var all: [ColourMetrics] {
         var all = colours.withLock { Array($0.values) }
         all.sort { $0.colour < $1.colour }
         all.append(assets)
         all.append(unrouted)
-        return MetricsRenderer.render(all)
+        return all
     }
+
+    func render() -> String { MetricsRenderer.render([("", all)]) }
 }
 
 /// Prometheus text exposition (version 0.0.4).
 enum MetricsRenderer {
-    static func render(_ colours: [ColourMetrics]) -> String {
+    /// `groups`: each proxy's colours, with the labels that tell the proxies apart (`environment="staging",`, or
+    /// empty for one proxy alone). Each metric's HELP and TYPE appear once, as the format requires.
+    static func render(_ groups: [(labels: String, colours: [ColourMetrics])]) -> String {
+        let series = groups.flatMap { group in group.colours.map { (group.labels + "colour=\"\(escape($0.colour))\"", $0) } }
         var out = ""
         out += "# HELP slipway_proxy_requests_total Requests answered, by colour and status class.\n"
         out += "# TYPE slipway_proxy_requests_total counter\n"
-        for c in colours {
+        for (labels, c) in series {
             for statusClass in 1...5 {
-                out += "slipway_proxy_requests_total{colour=\"\(escape(c.colour))\",code=\"\(statusClass)xx\"} \(c.statusCount(statusClass))\n"
+                out += "slipway_proxy_requests_total{\(labels),code=\"\(statusClass)xx\"} \(c.statusCount(statusClass))\n"
             }
         }
         out += "# HELP slipway_proxy_request_duration_seconds Time from request head to response end.\n"
         out += "# TYPE slipway_proxy_request_duration_seconds histogram\n"
-        for c in colours {
-            let label = escape(c.colour)
+        for (labels, c) in series {
             var cumulative = 0
             for (i, bound) in ColourMetrics.bucketBounds.enumerated() {
                 cumulative += c.bucketCount(i)
-                out += "slipway_proxy_request_duration_seconds_bucket{colour=\"\(label)\",le=\"\(formatBound(bound))\"} \(cumulative)\n"
+                out += "slipway_proxy_request_duration_seconds_bucket{\(labels),le=\"\(formatBound(bound))\"} \(cumulative)\n"
             }
             cumulative += c.bucketCount(ColourMetrics.bucketBounds.count)
-            out += "slipway_proxy_request_duration_seconds_bucket{colour=\"\(label)\",le=\"+Inf\"} \(cumulative)\n"
-            out += "slipway_proxy_request_duration_seconds_sum{colour=\"\(label)\"} \(Double(c.durationSumNanos) / 1e9)\n"
-            out += "slipway_proxy_request_duration_seconds_count{colour=\"\(label)\"} \(cumulative)\n"
+            out += "slipway_proxy_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(cumulative)\n"
+            out += "slipway_proxy_request_duration_seconds_sum{\(labels)} \(Double(c.durationSumNanos) / 1e9)\n"
+            out += "slipway_proxy_request_duration_seconds_count{\(labels)} \(cumulative)\n"
         }
         out += "# HELP slipway_proxy_upstream_errors_total Upstream failures, by colour and kind.\n"
         out += "# TYPE slipway_proxy_upstream_errors_total counter\n"
-        for c in colours {
+        for (labels, c) in series {
             for kind in UpstreamErrorKind.allCases {
-                out += "slipway_proxy_upstream_errors_total{colour=\"\(escape(c.colour))\",kind=\"\(kind.label)\"} \(c.errorCount(kind))\n"
+                out += "slipway_proxy_upstream_errors_total{\(labels),kind=\"\(kind.label)\"} \(c.errorCount(kind))\n"
             }
         }
         out += "# HELP slipway_proxy_requests_in_flight Requests currently being served, by colour.\n"
         out += "# TYPE slipway_proxy_requests_in_flight gauge\n"
-        for c in colours {
-            out += "slipway_proxy_requests_in_flight{colour=\"\(escape(c.colour))\"} \(c.inFlight)\n"
+        for (labels, c) in series {
+            out += "slipway_proxy_requests_in_flight{\(labels)} \(c.inFlight)\n"
         }
         return out
     }

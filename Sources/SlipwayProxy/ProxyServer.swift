@@ -113,6 +113,12 @@ public final class ProxyServer: Sendable {
         core.metrics.render()
     }
 
+    /// The metrics of several proxies in one exposition, each series labelled with its proxy's name
+    /// (`environment="staging"`).
+    public static func metrics(of proxies: [(name: String, proxy: ProxyServer)], label: String = "environment") -> String {
+        MetricsRenderer.render(proxies.map { ("\(label)=\"\(MetricsRenderer.escape($0.name))\",", $0.proxy.core.metrics.all) })
+    }
+
     /// Stops accepting, lets in-flight requests finish (up to `shutdownGracePeriod`), then closes
     /// every connection, pooled ones included.
     public func shutdown() async throws {

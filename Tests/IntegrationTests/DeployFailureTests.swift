@@ -82,6 +82,24 @@ import Testing
         #expect(try site.body() == "version 2\n")
     }
 
+    /// The operator's SSH session drops mid-deploy: the deploy goes on in the server and finishes.
+    @Test func theDeployOutlivesItsCommand() throws {
+        let site = try DeploySite(cleanupDelay: "1s")
+        try live(site)
+        try site.restart(environment: ["SLIPWAY_DEPLOY_PAUSE_AT": "verifying:2"])
+        try site.push(version: "2", commit: "acac888" + String(repeating: "8", count: 33))
+        #expect(try site.slipway(["tag-by-commit", "acac888", "staging"]).status == 0)
+        let output = site.work("deploy.out")
+        let deploy = try site.start(["run-deploy-and-cleanup"], output: output)
+        #expect(site.wait(for: "Pausing", in: output))
+        kill(deploy.processIdentifier, SIGKILL)
+        deploy.waitUntilExit()
+        try site.eventually("the deploy finished without its command") {
+            try site.body() == "version 2\n" && site.containers() == ["\(site.app)-staging-b-1", "\(site.app)-staging-b-2"]
+                && site.slipway(["history", "--json"]).stdout.components(separatedBy: "\"succeeded\"").count == 3
+        }
+    }
+
     /// `kill -9` of the server with a deploy paused at each step, then a restart on the same state: before the
     /// switch the old version serves and the half-started cluster is gone; after it the new one serves and the
     /// old cluster is deleted.

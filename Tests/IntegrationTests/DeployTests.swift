@@ -90,6 +90,12 @@ import Testing
         result = try site.slipway(["status", "--json"])
         #expect(result.stdout.contains("example-staging-a") && result.stdout.contains("healthy"), "\(result.stdout)")
 
+        // The proxy's metrics, per environment and colour, are on the server's /metrics.
+        let metrics = try run(["curl", "-s", "http://\(site.server.address)/metrics"]).stdout
+        let served = metrics.split(separator: "\n").first { $0.hasPrefix(#"slipway_proxy_requests_total{environment="staging",colour="a",code="2xx"}"#) }
+        #expect((served?.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 1000, "\(metrics.prefix(2000))")
+        #expect(metrics.components(separatedBy: "# TYPE slipway_proxy_requests_total").count == 2)
+
         // The registry keeps deployed images for rollbacks: deleting one is refused.
         struct Status: Decodable { var digest: String? }
         let live = try #require(try JSONDecoder().decode([Status].self, from: Data(result.stdout.utf8)).first?.digest)
