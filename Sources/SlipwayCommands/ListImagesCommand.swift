@@ -23,7 +23,7 @@ struct ListImagesCommand: ParsableCommand {
 
     func run() throws {
         let config = try options.loadConfig()
-        var images = try ImageCatalog.images(of: config.app, in: try options.database())
+        var images = try ImageCatalog.images(of: config.app, in: try options.database(), store: try options.home.blobStore())
         if let limit { images = Array(images.suffix(limit)) }
         if json { return try printJSON(images) }
         guard !images.isEmpty else {

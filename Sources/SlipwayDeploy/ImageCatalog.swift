@@ -25,13 +25,19 @@ public struct ImageSummary: Codable, Sendable, Equatable {
 /// tested without a database.
 public enum ImageCatalog {
     /// The app's images (manifests in its repository that are images, not signatures or other referrers),
-    /// oldest first.
-    public static func images(of repository: String, in database: StateDatabase) throws -> [ImageSummary] {
+    /// oldest first. With the blob store, each image's size is its config and layers (compressed, as pulled);
+    /// without, the manifest's own.
+    public static func images(of repository: String, in database: StateDatabase, store: BlobStore? = nil) throws -> [ImageSummary] {
         try database.manifests().compactMap { record, tags in
             guard record.repository == repository, record.subject == nil,
                   record.artifactType.map(MediaType.configs.contains) ?? true else { return nil }
+            var size = record.size
+            if let store, let digest = try? Digest(parsing: record.digest), let bytes = try? store.bytes(of: digest),
+               let manifest = try? ImageManifest.decode(bytes) {
+                size = manifest.config.size + manifest.layers.reduce(0) { $0 + $1.size }
+            }
             return ImageSummary(digest: record.digest, revision: record.revision, branch: record.branch, source: record.source,
-                                tags: tags, pushedAt: record.pushedAt, size: record.size)
+                                tags: tags, pushedAt: record.pushedAt, size: size)
         }
     }
 

@@ -6,7 +6,8 @@ import SlipwayConfig
 public enum Operator {
     public static func current(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let actor = environment["SLIPWAY_ACTOR"], !actor.isEmpty { return actor }
-        let user = environment["USER"] ?? environment["LOGNAME"] ?? "uid \(getuid())"
+        let user = environment["USER"] ?? environment["LOGNAME"] ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) }
+            ?? "uid \(getuid())"
         if let client = environment["SSH_CONNECTION"]?.split(separator: " ").first {
             return "\(user) from \(client)"
         }

@@ -4,8 +4,9 @@ import SlipwayCommands
 @main
 struct Slipway {
     /// Commands that also work under their own name (a symlink to `slipway`), as operators type them on a deploy host.
+    /// (Not `history`: the shell's builtin of that name would win.)
     static let bareCommands: Set<String> = [
-        "list-images", "tag-by-commit", "tag-by-branch", "run-deploy-and-cleanup", "rollback", "status", "history",
+        "list-images", "tag-by-commit", "tag-by-branch", "run-deploy-and-cleanup", "rollback",
     ]
 
     static func main() async {
