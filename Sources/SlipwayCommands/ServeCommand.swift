@@ -122,6 +122,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     static func startDeploySide(_ settings: SlipwayConfig, home: SlipwayHome, registry: String,
                                 logger: Logger) async throws -> (EnvironmentProxies, Deployer, any Service) {
+        if let name = settings.environments.keys.sorted().first(where: { settings.environments[$0]!.runtime == .runc }) {
+            throw CommandError("environment \(name): runtime runc is not available yet; use runtime: docker (the default)")
+        }
         try home.createIfNeeded()
         chmod(home.path, 0o700)  // the control socket inside must be reachable by its owner only
         let proxies = try await EnvironmentProxies.start(settings.environments)

@@ -22,12 +22,7 @@ struct TagByCommitCommand: ParsableCommand {
     @OptionGroup var options: DeployOptions
 
     func run() throws {
-        let config = try options.loadConfig()
-        let environment = try options.environment(environment, in: config)
-        let database = try options.database()
-        let image = try ImageCatalog.image(commit: commit, in: try ImageCatalog.images(of: config.app, in: database),
-                                           repository: config.app)
-        try assignTag(environment, to: image, app: config.app, database: database)
+        try assignTag(environment, options: options) { try ImageCatalog.image(commit: commit, in: $0, repository: $1) }
     }
 }
 
@@ -42,17 +37,19 @@ struct TagByBranchCommand: ParsableCommand {
     @OptionGroup var options: DeployOptions
 
     func run() throws {
-        let config = try options.loadConfig()
-        let environment = try options.environment(environment, in: config)
-        let database = try options.database()
-        let image = try ImageCatalog.image(branch: branch, in: try ImageCatalog.images(of: config.app, in: database),
-                                           repository: config.app)
-        try assignTag(environment, to: image, app: config.app, database: database)
+        try assignTag(environment, options: options) { try ImageCatalog.image(branch: branch, in: $0, repository: $1) }
     }
 }
 
-/// Moves the tag, records who did it, and says so in the line operators know.
-private func assignTag(_ tag: String, to image: ImageSummary, app: String, database: StateDatabase) throws {
+/// Moves the environment's tag to the image `find` picks from the app's images, records who did it, and says so in
+/// the line operators know.
+private func assignTag(_ named: String?, options: DeployOptions,
+                       find: ([ImageSummary], _ repository: String) throws -> ImageSummary) throws {
+    let config = try options.loadConfig()
+    let tag = try options.environment(named, in: config)
+    let database = try options.database()
+    let app = config.app
+    let image = try find(try ImageCatalog.images(of: app, in: database), app)
     let digest = try Digest(parsing: image.digest)
     let line = "[commit(\(image.shortRevision)) digest(\(image.digest))]"
     if try database.digest(forTag: tag, in: app) == digest {

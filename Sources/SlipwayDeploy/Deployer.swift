@@ -135,9 +135,7 @@ public actor Deployer {
                 environment: environment, kind: kind, digest: digest.description, revision: manifest?.revision,
                 colour: state.liveColour ?? "a", previousDigest: state.liveDigest, previousColour: state.liveColour,
                 step: DeployStep.finished.rawValue, actor: actor))
-            record.outcome = "unchanged"
-            record.finishedAt = Date()
-            try database.updateDeployment(record)
+            try finish(&record, outcome: "unchanged")
             return record
         }
         if !settings.refuse.isEmpty {
@@ -210,10 +208,7 @@ public actor Deployer {
             for server in started { try? await driver.remove(server.id) }
             try? await removeCluster(environment, colour: colour)
             let live = state.liveColour.map { "The old cluster \(cluster(environment, $0)) stays live." } ?? "Nothing was live before; nothing is now."
-            record.outcome = "failed"
-            record.message = "\(error)"
-            record.finishedAt = Date()
-            try? database.updateDeployment(record)
+            try? finish(&record, outcome: "failed", message: "\(error)")
             throw DeployError("\(error)\n\(live) The new cluster \(cluster(environment, colour)) was removed.")
         }
 
@@ -232,10 +227,7 @@ public actor Deployer {
         await pause(.draining, events)
         let outcome = await scheduleCleanup(environment, after: settings.cleanupDelay, events: events)
         if outcome == .rolledBack {
-            record.outcome = "rolled back"
-            record.message = "rolled back to \(cluster(environment, oldColour)) during the cleanup window"
-            record.finishedAt = Date()
-            try database.updateDeployment(record)
+            try finish(&record, outcome: "rolled back", message: "rolled back to \(cluster(environment, oldColour)) during the cleanup window")
             events(DeployEvent(.failed, "Rolled back to \(cluster(environment, oldColour)) before cleanup; \(cluster(environment, colour)) is being removed"))
             return record
         }
@@ -274,9 +266,11 @@ public actor Deployer {
         try database.save(record, state)
     }
 
-    private func finish(_ record: inout DeploymentRecord) throws {
+    /// Closes a deployment's record with its outcome.
+    private func finish(_ record: inout DeploymentRecord, outcome: String = "succeeded", message: String? = nil) throws {
         record.step = DeployStep.finished.rawValue
-        record.outcome = "succeeded"
+        record.outcome = outcome
+        record.message = message ?? record.message
         record.finishedAt = Date()
         record.updatedAt = Date()
         try database.updateDeployment(record)
@@ -496,13 +490,10 @@ public actor Deployer {
             guard let state = try? database.environmentState(record.environment),
                   case .removeNewCluster(let colour) = DeployPlan.recovery(for: record, state: state) else { continue }
             try? await removeCluster(record.environment, colour: colour)
-            record.outcome = "failed"
-            record.message = "interrupted: slipway serve stopped during step \(record.step); the cluster that was live stayed live"
-            record.step = DeployStep.finished.rawValue
-            record.finishedAt = Date()
-            record.updatedAt = Date()
-            try? database.updateDeployment(record)
-            events(DeployEvent("\(record.environment): deploy #\(record.id ?? 0) was interrupted at \(record.step); removed \(cluster(record.environment, colour))"))
+            let step = record.step
+            try? finish(&record, outcome: "failed",
+                        message: "interrupted: slipway serve stopped during step \(step); the cluster that was live stayed live")
+            events(DeployEvent("\(record.environment): deploy #\(record.id ?? 0) was interrupted at \(step); removed \(cluster(record.environment, colour))"))
         }
         for environment in config.environments.keys.sorted() {
             guard var state = try? database.environmentState(environment), let colour = state.liveColour else { continue }
@@ -533,12 +524,7 @@ public actor Deployer {
             await deleteOldCluster(environment, events: events)
         }
         for var record in (try? database.unfinishedDeployments()) ?? [] where cleanups[record.environment] == nil {
-            record.outcome = "succeeded"
-            record.message = "cleanup finished after a restart"
-            record.step = DeployStep.finished.rawValue
-            record.finishedAt = Date()
-            record.updatedAt = Date()
-            try? database.updateDeployment(record)
+            try? finish(&record, message: "cleanup finished after a restart")
             events(DeployEvent("\(record.environment): finished the cleanup of deploy #\(record.id ?? 0)"))
         }
     }
