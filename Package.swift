@@ -56,6 +56,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
+        .target(name: "SlipwayAccess", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "SlipwayProxy",
             dependencies: [
@@ -69,7 +70,7 @@ let package = Package(
             name: "SlipwayCommands",
             dependencies: [
                 "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig", "SlipwayRegistryClient",
-                "SlipwayDeploy", "SlipwayProxy",
+                "SlipwayDeploy", "SlipwayProxy", "SlipwayAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -101,6 +102,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "SlipwayAccessTests", dependencies: ["SlipwayAccess"]),
         .testTarget(name: "SlipwayDeployTests", dependencies: ["SlipwayDeploy", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayRegistryClientTests", dependencies: ["SlipwayRegistryClient", "SlipwayTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SlipwayTestSupport"], exclude: ["Fixtures"]),

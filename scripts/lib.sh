@@ -19,7 +19,7 @@ ensure_packages() {
 # What building Slipway needs (the Swift toolchain itself is expected on PATH).
 BUILD_PACKAGES=(zlib1g-dev libsqlite3-dev libcrypt-dev git)
 # What the tests and the main job talk to.
-RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-static docker.io runc tini buildah apache2-utils openssl python3)
+RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-static docker.io runc tini buildah apache2-utils openssl python3 openssh-server openssh-client)
 # What the benchmarks run Slipway against.
 BENCHMARK_PACKAGES=(docker-registry wrk haproxy nginx-light)
 

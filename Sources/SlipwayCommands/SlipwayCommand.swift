@@ -15,7 +15,7 @@ public struct SlipwayCommand: AsyncParsableCommand {
         subcommands: [
             VersionCommand.self, ServeCommand.self, ImageCommand.self, GCCommand.self, LoginCommand.self, LogoutCommand.self,
             ListImagesCommand.self, TagByCommitCommand.self, TagByBranchCommand.self, DeployCommand.self, RollbackCommand.self,
-            StatusCommand.self, HistoryCommand.self, ProxyCommand.self,
+            StatusCommand.self, HistoryCommand.self, ProxyCommand.self, AccessCommand.self, ShellCommand.self, AuditCommand.self,
         ]
     )
 

@@ -139,6 +139,22 @@ public final class StateDatabase: Sendable {
                 table.column("heartbeat_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("0003-audit") { db in
+            // Every command run through an SSH key's restricted shell, refused ones included.
+            try db.create(table: "audit") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .datetime).notNull()
+                table.column("actor", .text).notNull()
+                table.column("fingerprint", .text).notNull()
+                table.column("environment", .text).notNull()
+                table.column("role", .text).notNull()
+                table.column("source", .text)
+                table.column("command", .text).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("exit_status", .integer)
+            }
+            try db.create(index: "audit_by_environment", on: "audit", columns: ["environment", "at"])
+        }
         return migrator
     }
 }

@@ -97,12 +97,15 @@ public final class BackgroundProcess: @unchecked Sendable {
     private let process = Process()
     private let output = Pipe()
 
-    /// Starts `arguments` (looked up on PATH) and, when `readyLine` is given, waits for it on standard output.
-    public init(_ arguments: [String], readyLine: String? = nil) throws {
+    /// Starts `arguments` (looked up on PATH) and, when `readyLine` is given, waits for it on standard output (and
+    /// standard error, with `readyOnStandardError`).
+    public init(_ arguments: [String], readyLine: String? = nil, readyOnStandardError: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = readyOnStandardError ? output : FileHandle(forWritingAtPath: "/dev/null")
+        // Not the test's own standard input: a program like ssh would set it non-blocking under the test's feet.
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
         try process.run()
         if let readyLine {
             var seen = ""
