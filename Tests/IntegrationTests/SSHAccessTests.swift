@@ -47,6 +47,12 @@ import Testing
         #expect(result.status == 0 && result.stdout.contains("Assigning tag staging"), "\(result.stdout)\(result.stderr)")
         result = try sshd.ssh(key: alice, "run-deploy-and-cleanup")
         #expect(result.status == 0 && result.stdout.contains("is live"), "\(result.stdout)\(result.stderr)")
+        result = try sshd.ssh(key: alice, "rollback --to 5ee5aaa")  // the live image: nothing to do, and it says so
+        #expect(result.status == 0 && result.stderr.contains("already live"), "\(result.stdout)\(result.stderr)")
+        result = try sshd.ssh(key: alice, "history --json")
+        #expect(result.status == 0 && result.stdout.contains("\"alice (SHA256:"), "\(result.stdout)\(result.stderr)")
+        result = try sshd.ssh(key: alice, "status")
+        #expect(result.status == 0 && result.stdout.contains("\(app)-staging-a is live"), "\(result.stdout)\(result.stderr)")
         result = try sshd.ssh(key: bob, "tag-by-commit 5ee5aaa")
         #expect(result.status == 0 && result.stdout.contains("Assigning tag production"), "\(result.stdout)\(result.stderr)")
 
