@@ -81,7 +81,8 @@ import Testing
         let local = try freePort()
         let forward = "127.0.0.1:\(local):\(server.address)"
         let tunnel = try run(Array(sshd.sshArguments(key: alice).dropLast()) + ["-f", "-N", "-L", forward, "\(sshd.user)@127.0.0.1"])
-        defer { _ = try? run(["pkill", "-f", "-L \(forward)"]) }
+        // SIGKILL: a child of the tests may have SIGTERM blocked; `--`: the pattern starts with a dash.
+        defer { _ = try? run(["pkill", "-9", "-f", "--", "-L \(forward)"]) }
         #expect(tunnel.status == 0, "\(tunnel.stderr)")
         let through = try run(["curl", "-s", "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(local)/v2/"])
         #expect(through.stdout == "000", "the tunnel reached the registry: HTTP \(through.stdout)")
