@@ -22,7 +22,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
 
 proxy_port=$(free_port)
 cat > "$work/slipway.yml" <<YAML

@@ -20,7 +20,6 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
 
 say "Making a $layers-layer image of ${layer_mib} MiB layers"
 python3 benchmarks/make_layout.py "$work/layout" bench "$layers" "$layer_mib" >/dev/null

@@ -14,7 +14,6 @@ build_release
 DURATION="${1:-10}"
 CONNECTIONS="${2:-64}"
 WORK="$(mktemp -d /tmp/slipway-proxy-bench.XXXXXX)"
-free_port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
 UPSTREAM_PORT=$(free_port) HAPROXY_PORT=$(free_port) NGINX_PORT=$(free_port) SLIPWAY_PORT=$(free_port)
 PIDS=()
 

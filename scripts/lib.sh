@@ -23,6 +23,9 @@ RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-st
 # What the benchmarks run Slipway against.
 BENCHMARK_PACKAGES=(docker-registry wrk haproxy nginx-light)
 
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
+
 # start_dockerd: starts a Docker engine (with tini as its init) unless one answers already; stops it on exit.
 start_dockerd() {
     if docker info >/dev/null 2>&1; then return; fi

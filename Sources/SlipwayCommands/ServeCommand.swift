@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         // The deploy side: a proxy per environment, the runtime, the orchestrator and its control socket.
         var deploySide: (proxies: EnvironmentProxies, deployer: Deployer, control: any Service)?
         if only == nil, !settings.environments.isEmpty {
-            deploySide = try await Self.startDeploySide(settings, home: home, registry: Self.pullAddress(host: host, port: port),
+            deploySide = try await Self.startDeploySide(settings, home: home, registry: registry, pullAddress: Self.pullAddress(host: host, port: port),
                                                         logger: logger)
         }
         let proxies = deploySide?.proxies
@@ -120,7 +120,7 @@ struct ServeCommand: AsyncParsableCommand {
         return (reachable.contains(":") ? "[\(reachable)]" : reachable) + ":\(port)"
     }
 
-    static func startDeploySide(_ settings: SlipwayConfig, home: SlipwayHome, registry: String,
+    static func startDeploySide(_ settings: SlipwayConfig, home: SlipwayHome, registry: Registry, pullAddress: String,
                                 logger: Logger) async throws -> (EnvironmentProxies, Deployer, any Service) {
         if let name = settings.environments.keys.sorted().first(where: { settings.environments[$0]!.runtime == .runc }) {
             throw CommandError("environment \(name): runtime runc is not available yet; use runtime: docker (the default)")
@@ -132,8 +132,8 @@ struct ServeCommand: AsyncParsableCommand {
         if !(await driver.ping()) {
             note("warning: no Docker engine answers at \(driver.endpoint); deploys will fail until one does")
         }
-        let assets = AssetPublisher(store: try home.blobStore(), root: home.path + "/assets")
-        let deployer = Deployer(config: settings, database: try home.database(), driver: driver, traffic: proxies, registry: registry,
+        let assets = AssetPublisher(store: registry.store, root: home.path + "/assets")
+        let deployer = Deployer(config: settings, database: registry.database, driver: driver, traffic: proxies, registry: pullAddress,
                                 assets: assets)
         if let pause = ProcessInfo.processInfo.environment["SLIPWAY_DEPLOY_PAUSE_AT"] {
             let parts = pause.split(separator: ":")
