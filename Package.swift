@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // zlib (Debian: zlib1g-dev) and <sys/xattr.h>.
         .systemLibrary(name: "CSlipwaySystem", path: "Sources/CSlipwaySystem"),
+        // SQLite's C API (Debian: libsqlite3-dev), to read an image's rpmdb.sqlite from memory.
+        .systemLibrary(name: "CSlipwaySQLite", path: "Sources/CSlipwaySQLite"),
 
         .target(name: "SlipwayOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SlipwayArchive", dependencies: ["CSlipwaySystem"]),
@@ -56,6 +58,14 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
+        // Vulnerability scanning: versions, CVSS, package inventory, the OSV database, matching and reports.
+        .target(
+            name: "SlipwayScanner",
+            dependencies: [
+                "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayConfig", "CSlipwaySystem", "CSlipwaySQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .target(name: "SlipwayAccess", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "SlipwayProxy",
@@ -70,7 +80,7 @@ let package = Package(
             name: "SlipwayCommands",
             dependencies: [
                 "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig", "SlipwayRegistryClient",
-                "SlipwayDeploy", "SlipwayProxy", "SlipwayAccess",
+                "SlipwayDeploy", "SlipwayProxy", "SlipwayAccess", "SlipwayScanner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -103,6 +113,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SlipwayAccessTests", dependencies: ["SlipwayAccess"]),
+        .testTarget(
+            name: "SlipwayScannerTests",
+            dependencies: ["SlipwayScanner", "SlipwayTestSupport", "CSlipwaySQLite"],
+            resources: [.copy("Inventory/Fixtures")]
+        ),
         .testTarget(name: "SlipwayDeployTests", dependencies: ["SlipwayDeploy", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayRegistryClientTests", dependencies: ["SlipwayRegistryClient", "SlipwayTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SlipwayTestSupport"], exclude: ["Fixtures"]),

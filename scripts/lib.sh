@@ -19,7 +19,24 @@ ensure_packages() {
 # What building Slipway needs (the Swift toolchain itself is expected on PATH).
 BUILD_PACKAGES=(zlib1g-dev libsqlite3-dev libcrypt-dev git)
 # What the tests and the main job talk to.
-RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-static docker.io runc tini buildah apache2-utils openssl python3 openssh-server openssh-client)
+RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-static docker.io runc tini buildah apache2-utils openssl python3 python3-pip openssh-server openssh-client zip)
+# Python modules the tests use as oracles and validators: packaging (PEP 440), cvss (CVSS scores), the
+# CycloneDX and SPDX validators. From PyPI, pinned.
+PYTHON_TEST_PACKAGES=("packaging==26.2" "cvss==3.6" "cyclonedx-python-lib[json-validation]==11.12.0" "spdx-tools==0.8.5")
+
+# ensure_python_packages SPEC…: pip-installs those whose distribution is missing.
+ensure_python_packages() {
+    missing=()
+    for spec in "$@"; do
+        name=${spec%%[\[=]*}
+        python3 -m pip show -q "$name" >/dev/null 2>&1 || missing+=("$spec")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "Installing Python packages: ${missing[*]}"
+        python3 -m pip install -q --root-user-action=ignore --break-system-packages "${missing[@]}"
+    fi
+}
+
 # What the benchmarks run Slipway against.
 BENCHMARK_PACKAGES=(docker-registry wrk haproxy nginx-light)
 

@@ -9,7 +9,7 @@ public struct RestrictedCommand: Sendable, Equatable {
         ("list-images", true, "list-images [--json] [--limit N]"),
         ("tag-by-commit", false, "tag-by-commit COMMIT [ENV]"),
         ("tag-by-branch", false, "tag-by-branch BRANCH [ENV]"),
-        ("run-deploy-and-cleanup", false, "run-deploy-and-cleanup [ENV]"),
+        ("run-deploy-and-cleanup", false, "run-deploy-and-cleanup [ENV] [--override-policy REASON-IN-ONE-WORD]"),
         ("rollback", false, "rollback [ENV] [--to COMMIT|DIGEST]"),
         ("status", true, "status [ENV] [--json]"),
         ("history", true, "history [ENV] [--json] [--limit N]"),
@@ -34,7 +34,7 @@ public struct RestrictedCommand: Sendable, Equatable {
             throw AccessError("refused: a viewer key may not run \(name); it may run \(Self.commands.filter(\.readOnly).map(\.name).joined(separator: ", "))")
         }
         let arguments = Array(words.dropFirst())
-        if let flag = arguments.first(where: { $0.hasPrefix("--") && !["--json", "--limit", "--to"].contains($0) }) {
+        if let flag = arguments.first(where: { $0.hasPrefix("--") && !["--json", "--limit", "--to", "--override-policy"].contains($0) }) {
             throw AccessError("refused: option \(flag) is not allowed here")
         }
         guard arguments.count <= 4 else { throw AccessError("refused: too many arguments for \(name)") }

@@ -12,17 +12,31 @@ struct DeployCommand: AsyncParsableCommand {
             that is not live) must pass its health checks before any traffic reaches it; if it does not, it is \
             removed and the old one stays live. After the switch the old cluster drains for the cleanup delay \
             (30 s by default), during which `rollback` switches back at once. If this command is interrupted, the \
-            deploy still finishes; `slipway status` shows where it stands.
+            deploy still finishes; `slipway status` shows where it stands. When the environment has a \
+            vulnerability policy (policy.refuse, policy.refuse_fixable), an image whose scan breaks it is refused \
+            with the findings that caused it; --override-policy deploys it anyway and records who and why.
             """
     )
 
     @Argument(help: "The environment (implied when the key, SLIPWAY_ENV or the config names just one).") var environment: String?
+    @Option(help: "Deploy even if the vulnerability policy refuses the image; the reason is recorded with the deployment.")
+    var overridePolicy: String?
     @OptionGroup var options: DeployOptions
+
+    func validate() throws {
+        if let overridePolicy, overridePolicy.trimmingCharacters(in: .whitespaces).count < 3 {
+            throw ValidationError("--override-policy needs a reason (it is recorded with the deployment)")
+        }
+    }
 
     func run() async throws {
         let config = try options.loadConfig()
         let environment = try options.environment(environment, in: config)
-        try await streamControl("/deploy/\(environment)", home: options.home.path)
+        var path = "/deploy/\(environment)"
+        if let overridePolicy {
+            path += "?override_policy=" + (overridePolicy.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        }
+        try await streamControl(path, home: options.home.path)
     }
 }
 

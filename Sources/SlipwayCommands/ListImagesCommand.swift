@@ -32,7 +32,7 @@ struct ListImagesCommand: ParsableCommand {
         let rows = images.map { image in
             [String(image.digest.split(separator: ":").last?.prefix(12) ?? ""), image.shortRevision, image.branch ?? "-",
              image.tags.isEmpty ? "-" : image.tags.joined(separator: ","), age(of: image.pushedAt), formatBytes(image.size),
-             "not scanned"]
+             image.scan?.summary ?? "not scanned"]
         }
         print(table(["DIGEST", "COMMIT", "BRANCH", "TAGS", "AGE", "SIZE", "SCAN"], rows))
     }

@@ -51,6 +51,13 @@ final class Progress {
         FileHandle.standardError.write(Data("\r\(label): \(formatBytes(bytes)) \(rate())\u{1B}[K".utf8))
     }
 
+    /// Shows a count or state in place of bytes (on a terminal only).
+    func update(_ detail: String) {
+        guard interactive, Date().timeIntervalSince(lastPrint) >= 0.2 else { return }
+        lastPrint = Date()
+        FileHandle.standardError.write(Data("\r\(label): \(detail)\u{1B}[K".utf8))
+    }
+
     func finish(_ detail: String) {
         let seconds = Date().timeIntervalSince(start)
         let line = "\(label): \(detail) in \(String(format: "%.1f", seconds)) s"

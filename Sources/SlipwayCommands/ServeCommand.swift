@@ -107,6 +107,11 @@ struct ServeCommand: AsyncParsableCommand {
             },
             logger: logger
         )
+        let scanOnPush = ScanOnPush(config: settings, state: registry.database, store: registry.store,
+                                    vulnerabilityDatabase: home.vulnerabilityDatabasePath())
+        let pushes = registry.pushes()
+        let scanning = Task { await scanOnPush.run(pushes) }
+        defer { scanning.cancel() }
         var services: [any Service] = [app]
         if let control = deploySide?.control { services.append(control) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -135,6 +140,8 @@ struct ServeCommand: AsyncParsableCommand {
         let assets = AssetPublisher(store: registry.store, root: home.path + "/assets")
         let deployer = Deployer(config: settings, database: registry.database, driver: driver, traffic: proxies, registry: pullAddress,
                                 assets: assets)
+        await deployer.setGate(ScanGate(config: settings, state: registry.database, store: registry.store,
+                                        vulnerabilityDatabase: home.vulnerabilityDatabasePath()))
         if let pause = ProcessInfo.processInfo.environment["SLIPWAY_DEPLOY_PAUSE_AT"] {
             let parts = pause.split(separator: ":")
             guard parts.count == 2, let step = DeployStep(rawValue: String(parts[0])), let seconds = Double(parts[1]) else {

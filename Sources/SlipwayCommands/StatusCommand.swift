@@ -111,6 +111,8 @@ struct HistoryCommand: ParsableCommand {
         var revision: String?
         var outcome: String?
         var detail: String?
+        /// Who deployed past the vulnerability policy, and why.
+        var policyOverride: String?
     }
 
     func run() throws {
@@ -123,7 +125,7 @@ struct HistoryCommand: ParsableCommand {
         }
         entries += try database.deployments(environment: environment).map {
             Entry(at: $0.startedAt, what: $0.kind, actor: $0.actor, digest: $0.digest, revision: $0.revision,
-                  outcome: $0.outcome ?? "running (\($0.step))", detail: $0.message)
+                  outcome: $0.outcome ?? "running (\($0.step))", detail: $0.message, policyOverride: $0.policyOverride)
         }
         entries.sort { $0.at < $1.at }
         if let limit { entries = Array(entries.suffix(limit)) }
@@ -131,7 +133,7 @@ struct HistoryCommand: ParsableCommand {
         guard !entries.isEmpty else { return note("Nothing has happened in \(environment) yet.") }
         print(table(["TIME", "WHAT", "COMMIT", "DIGEST", "BY", "OUTCOME"], entries.map {
             [localTimestamp($0.at), $0.what, $0.revision.map { String($0.prefix(7)) } ?? "-", String($0.digest.prefix(19)), $0.actor,
-             $0.outcome ?? "-"]
+             ($0.outcome ?? "-") + ($0.policyOverride.map { " (policy overridden: \($0))" } ?? "")]
         }))
     }
 }

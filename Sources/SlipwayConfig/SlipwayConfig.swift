@@ -12,6 +12,7 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var environments: [String: Environment] = [:]
     public var access = Access()
     public var client = Client()
+    public var scan = ScanSettings()
 
     public init() {}
 
@@ -92,7 +93,10 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var volumes: [String] = []
         public var releaseCommand: [String] = []
         public var assets: Assets?
+        /// Severities that refuse an image at deploy time (`policy.refuse`), and those that refuse it only when a
+        /// fixed version exists (`policy.refuse_fixable`).
         public var refuse: [Severity] = []
+        public var refuseFixable: [Severity] = []
         /// Memory limit of each server, in bytes (`limits.memory`).
         public var memoryLimit: Int64?
         /// CPU limit of each server, in CPUs (`limits.cpus`).
@@ -161,7 +165,7 @@ extension SlipwayConfig {
         }
         var config = SlipwayConfig()
         guard let root else { return config }
-        let top: Set = ["app", "server", "registry", "sources", "environments", "access", "client"]
+        let top: Set = ["app", "server", "registry", "sources", "environments", "access", "client", "scan"]
         for (key, node) in try reader.mapping(root, "", allowed: top) {
             switch key {
             case "app":
@@ -174,6 +178,10 @@ extension SlipwayConfig {
                     config.server.listen = try reader.address(value, "server.listen")
                 }
             case "registry": config.registry = try parseRegistry(node, reader)
+            case "scan":
+                for (name, value) in try reader.mapping(node, key, allowed: ["ignore"]) where name == "ignore" {
+                    config.scan.ignore = try IgnoreRule.parseRules(value, "scan.ignore", reader)
+                }
             case "client":
                 for (name, value) in try reader.mapping(node, key, allowed: ["mirrors", "insecure", "parallel_layers", "chunk_size", "ca_file"]) {
                     let path = "client.\(name)"
@@ -357,10 +365,11 @@ extension SlipwayConfig {
                 guard let assetPath, let url else { throw reader.error(value, keyPath, "needs both path and url") }
                 environment.assets = Assets(path: assetPath, url: url)
             default:
-                for (name, field) in try reader.mapping(value, keyPath, allowed: ["refuse"]) where name == "refuse" {
-                    environment.refuse = try reader.sequence(field, "\(keyPath).refuse").map {
+                for (name, field) in try reader.mapping(value, keyPath, allowed: ["refuse", "refuse_fixable"]) {
+                    let levels = try reader.sequence(field, "\(keyPath).\(name)").map {
                         try reader.choice($1, $0, Environment.Severity.self)
                     }
+                    if name == "refuse" { environment.refuse = levels } else { environment.refuseFixable = levels }
                 }
             }
         }

@@ -24,6 +24,7 @@ public struct DeployControl<Context: RequestContext>: HTTPResponder {
         let environment = parts[1]
         let actor = request.headers[HTTPField.Name("Slipway-Actor")!] ?? "unknown"
         let target = request.uri.queryParameters.get("to")
+        let overridePolicy = request.uri.queryParameters.get("override_policy")
         let (events, continuation) = AsyncStream<DeployEvent>.makeStream()
         let deployer = self.deployer
         // Detached from the request: the deploy finishes even when nobody is listening any more.
@@ -31,7 +32,7 @@ public struct DeployControl<Context: RequestContext>: HTTPResponder {
             let emit: DeployEvents = { continuation.yield($0) }
             do {
                 if parts[0] == "deploy" {
-                    try await deployer.deploy(environment, actor: actor, events: emit)
+                    try await deployer.deploy(environment, actor: actor, overridePolicy: overridePolicy, events: emit)
                 } else {
                     try await deployer.rollback(environment, to: target, actor: actor, events: emit)
                 }

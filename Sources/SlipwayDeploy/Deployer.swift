@@ -64,6 +64,7 @@ public actor Deployer {
     }
 
     let assets: AssetPublisher?
+    var gate: (any ImageGate)?
 
     public init(config: SlipwayConfig, database: StateDatabase, driver: any RuntimeDriver, traffic: any TrafficControl,
                 registry: String, assets: AssetPublisher? = nil) {
@@ -102,14 +103,45 @@ public actor Deployer {
 
     /// Deploys the image the environment's tag names: `run-deploy-and-cleanup`.
     @discardableResult
-    public func deploy(_ environment: String, actor: String, events: @escaping DeployEvents) async throws -> DeploymentRecord {
+    /// `overridePolicy` is the operator's reason for deploying an image the environment's vulnerability policy refuses;
+    /// it is recorded with the deployment.
+    public func deploy(_ environment: String, actor: String, overridePolicy: String? = nil,
+                       events: @escaping DeployEvents) async throws -> DeploymentRecord {
         guard let digest = try database.digest(forTag: environment, in: config.app) else {
             throw DeployError("no image is tagged \(environment); run `tag-by-commit COMMIT \(environment)` or `tag-by-branch BRANCH \(environment)` first")
         }
-        return try await deploy(environment, digest: digest, kind: "deploy", actor: actor, events: events)
+        return try await deploy(environment, digest: digest, kind: "deploy", actor: actor, overridePolicy: overridePolicy,
+                                events: events)
     }
 
-    func deploy(_ environment: String, digest: Digest, kind: String, actor: String,
+    public func setGate(_ gate: (any ImageGate)?) { self.gate = gate }
+
+    /// Applies the vulnerability policy: a refused image stops a deploy unless overridden; a rollback only warns
+    /// (it restores an image that was live before, and speed matters more then).
+    func checkPolicy(_ environment: String, digest: Digest, kind: String, actor: String, overridePolicy: String?,
+                     events: DeployEvents) async throws -> String? {
+        guard let gate, let verdict = try await gate.verdict(for: digest, environment: environment) else { return nil }
+        if verdict.allowed {
+            events(DeployEvent("Vulnerability policy: \(verdict.summary)"))
+            return nil
+        }
+        let details = verdict.violations.prefix(20).map { "  " + $0 }
+            + (verdict.violations.count > 20 ? ["  … \(verdict.violations.count - 20) more (slipway scan shows all)"] : [])
+        if kind == "rollback" {
+            events(DeployEvent("Warning: the vulnerability policy would refuse this image (\(verdict.summary)); rolling back anyway"))
+            return nil
+        }
+        guard let overridePolicy else {
+            throw DeployError("the vulnerability policy refuses image \(digest.short): \(verdict.summary)\n"
+                              + details.joined(separator: "\n")
+                              + "\nFix and push a new image, add an ignore rule with a reason and an expiry, or deploy anyway "
+                              + "with --override-policy REASON (recorded with the deployment).")
+        }
+        events(DeployEvent("Vulnerability policy refuses this image (\(verdict.summary)); overridden by \(actor): \(overridePolicy)"))
+        return "\(actor): \(overridePolicy)"
+    }
+
+    func deploy(_ environment: String, digest: Digest, kind: String, actor: String, overridePolicy: String? = nil,
                 events: @escaping DeployEvents) async throws -> DeploymentRecord {
         let settings = try settings(environment)
         try takeLock(environment, actor: actor)
@@ -138,14 +170,14 @@ public actor Deployer {
             try finish(&record, outcome: "unchanged")
             return record
         }
-        if !settings.refuse.isEmpty {
-            events(DeployEvent("Note: no vulnerability scan results exist yet, so policy.refuse (\(settings.refuse.map(\.rawValue).joined(separator: ", "))) was not checked"))
-        }
+        let override = try await checkPolicy(environment, digest: digest, kind: kind, actor: actor,
+                                             overridePolicy: overridePolicy, events: events)
 
         let colour = DeployPlan.nextColour(after: state.liveColour)
         var record = try database.insertDeployment(DeploymentRecord(
             environment: environment, kind: kind, digest: digest.description, revision: manifest?.revision, colour: colour,
-            previousDigest: state.liveDigest, previousColour: state.liveColour, step: DeployStep.pulling.rawValue, actor: actor))
+            previousDigest: state.liveDigest, previousColour: state.liveColour, step: DeployStep.pulling.rawValue, actor: actor,
+            policyOverride: override))
         let image = "\(registry)/\(config.app)@\(digest)"
         var started: [DeployedServer] = []
         do {

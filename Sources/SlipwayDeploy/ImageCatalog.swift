@@ -11,13 +11,33 @@ public struct ImageSummary: Codable, Sendable, Equatable {
     public var tags: [String]
     public var pushedAt: Date
     public var size: Int64
+    /// The latest scan's counts by severity; nil when the image was never scanned.
+    public var scan: ScanCounts?
 
     /// The commit as people write it: the first 7 hex digits.
     public var shortRevision: String { revision.map { String($0.prefix(7)) } ?? "-" }
 
     enum CodingKeys: String, CodingKey {
-        case digest, revision, branch, source, tags, size
+        case digest, revision, branch, source, tags, size, scan
         case pushedAt = "pushed_at"
+    }
+}
+
+/// An image's latest scan, as list-images shows it.
+public struct ScanCounts: Codable, Sendable, Equatable {
+    public var critical: Int, high: Int, medium: Int, low: Int, unknown: Int, ignored: Int
+    public var scannedAt: Date
+
+    /// `2C 5H 1M 0L` style is cryptic; this says `2 critical, 5 high` or `clean`.
+    public var summary: String {
+        let parts = [(critical, "critical"), (high, "high"), (medium, "medium"), (low, "low"), (unknown, "unknown")]
+            .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+        return (parts.isEmpty ? "clean" : parts.joined(separator: ", ")) + (ignored > 0 ? " (+\(ignored) ignored)" : "")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case critical, high, medium, low, unknown, ignored
+        case scannedAt = "scanned_at"
     }
 }
 
@@ -28,7 +48,7 @@ public enum ImageCatalog {
     /// oldest first. With the blob store, each image's size is its config and layers (compressed, as pulled);
     /// without, the manifest's own.
     public static func images(of repository: String, in database: StateDatabase, store: BlobStore? = nil) throws -> [ImageSummary] {
-        try database.manifests().compactMap { record, tags in
+        var images: [ImageSummary] = try database.manifests().compactMap { record, tags in
             guard record.repository == repository, record.subject == nil,
                   record.artifactType.map(MediaType.configs.contains) ?? true else { return nil }
             var size = record.size
@@ -39,6 +59,13 @@ public enum ImageCatalog {
             return ImageSummary(digest: record.digest, revision: record.revision, branch: record.branch, source: record.source,
                                 tags: tags, pushedAt: record.pushedAt, size: size)
         }
+        let scans = try database.scans(digests: images.map(\.digest))
+        for index in images.indices {
+            guard let scan = scans[images[index].digest] else { continue }
+            images[index].scan = ScanCounts(critical: scan.critical, high: scan.high, medium: scan.medium, low: scan.low,
+                                            unknown: scan.unknown, ignored: scan.ignored, scannedAt: scan.scannedAt)
+        }
+        return images
     }
 
     /// The image built from a commit, given in full or as a prefix of at least 7 hex digits. When a commit was built

@@ -25,6 +25,12 @@ public struct SlipwayHome: Sendable {
         return try StateDatabase(path: path + "/slipway.sqlite")
     }
 
+    /// The vulnerability database: `SLIPWAY_VULNDB` when set, else `vulndb.sqlite` in the home.
+    public func vulnerabilityDatabasePath(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = environment["SLIPWAY_VULNDB"], !path.isEmpty { return path }
+        return path + "/vulndb.sqlite"
+    }
+
     /// Creates the home directory (owner-only) if it does not exist yet.
     public func createIfNeeded() throws {
         if !FileManager.default.fileExists(atPath: path) {

@@ -61,9 +61,13 @@ public struct DeploymentRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var startedAt: Date
     public var updatedAt: Date
     public var finishedAt: Date?
+    /// Who deployed an image the vulnerability policy refused, and why (`--override-policy`).
+    public var policyOverride: String?
 
     public init(environment: String, kind: String, digest: String, revision: String?, colour: String,
-                previousDigest: String?, previousColour: String?, step: String, actor: String, at: Date = Date()) {
+                previousDigest: String?, previousColour: String?, step: String, actor: String, policyOverride: String? = nil,
+                at: Date = Date()) {
+        self.policyOverride = policyOverride
         self.environment = environment
         self.kind = kind
         self.digest = digest
@@ -86,6 +90,7 @@ public struct DeploymentRecord: Codable, Sendable, Equatable, FetchableRecord, M
         case startedAt = "started_at"
         case updatedAt = "updated_at"
         case finishedAt = "finished_at"
+        case policyOverride = "policy_override"
     }
 }
 

@@ -155,6 +155,29 @@ public final class StateDatabase: Sendable {
             }
             try db.create(index: "audit_by_environment", on: "audit", columns: ["environment", "at"])
         }
+        migrator.registerMigration("0004-scan") { db in
+            // The latest scan of each manifest: counts for list-images and the deploy gate, the whole report as JSON.
+            try db.create(table: "scan") { table in
+                table.primaryKey("digest", .text)
+                table.column("scanned_at", .datetime).notNull()
+                table.column("database_version", .text)
+                table.column("critical", .integer).notNull()
+                table.column("high", .integer).notNull()
+                table.column("medium", .integer).notNull()
+                table.column("low", .integer).notNull()
+                table.column("unknown", .integer).notNull()
+                table.column("ignored", .integer).notNull()
+                table.column("report", .blob).notNull()
+            }
+            // Who deployed past the vulnerability policy, and why.
+            try db.alter(table: "deployment") { table in table.add(column: "policy_override", .text) }
+            // An image's package inventory, read once per manifest: rescans after a database update reuse it.
+            try db.create(table: "inventory") { table in
+                table.primaryKey("digest", .text)
+                table.column("created_at", .datetime).notNull()
+                table.column("inventory", .blob).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -11,6 +11,9 @@ public enum ExampleApp {
         case exitsAtOnce
         /// Listens on 3000 (and says so with EXPOSE) while the environment expects 8080.
         case wrongPort
+        /// Healthy, but ships npm packages with known advisories: minimist 1.2.5 (a critical one, fixed in 1.2.6)
+        /// and lodash 4.17.15 (high ones).
+        case vulnerable
     }
 
     /// Builds the image into `oci:LAYOUT:TAG` with the labels that say which commit and branch it came from, and
@@ -26,6 +29,14 @@ public enum ExampleApp {
         try "body { color: \(version == "1" ? "blue" : "green") }\n".write(toFile: root + "/www/static/site-\(version).css",
                                                                           atomically: true, encoding: .utf8)
         if variant != .neverHealthy { try "ok\n".write(toFile: root + "/www/healthz", atomically: true, encoding: .utf8) }
+        if variant == .vulnerable {
+            for (name, version) in [("minimist", "1.2.5"), ("lodash", "4.17.15")] {
+                let directory = root + "/app/node_modules/\(name)"
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try #"{"name": "\#(name)", "version": "\#(version)", "license": "MIT"}"#
+                    .write(toFile: directory + "/package.json", atomically: true, encoding: .utf8)
+            }
+        }
         let port = variant == .wrongPort ? "3000" : "8080"
         var command = ["/bin/busybox", "httpd", "-f", "-v", "-p", port, "-h", "/www"]
         if variant == .exitsAtOnce { command = ["/bin/busybox", "sh", "-c", "echo 'config missing: DATABASE_URL' >&2; exit 1"] }

@@ -90,3 +90,13 @@ public var slipwayExecutable: String {
 public func readFile(_ path: String) throws -> [UInt8] {
     Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 }
+
+/// A path inside the project's shared data (`../shared` beside the repository, or `$SLIPWAY_SHARED`), e.g.
+/// `sharedData("vulndata/osv")`.
+public func sharedData(_ relative: String) -> String {
+    if let root = ProcessInfo.processInfo.environment["SLIPWAY_SHARED"], !root.isEmpty { return root + "/" + relative }
+    // Sources/SlipwayTestSupport/TestSupport.swift → the repository → its sibling `shared`.
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    return repository.deletingLastPathComponent().appendingPathComponent("shared").appendingPathComponent(relative).path
+}

@@ -8,6 +8,11 @@ import Testing
         #expect(command.name == "tag-by-commit" && command.arguments == ["abc1234", "staging"])
         #expect(try RestrictedCommand(parsing: "  list-images\t--json ", role: .viewer).arguments == ["--json"])
         #expect(try RestrictedCommand(parsing: "rollback --to sha256:abc", role: .deployer).arguments == ["--to", "sha256:abc"])
+        #expect(try RestrictedCommand(parsing: "run-deploy-and-cleanup staging --override-policy risk-accepted:SEC-12",
+                                      role: .deployer).arguments == ["staging", "--override-policy", "risk-accepted:SEC-12"])
+        #expect(throws: AccessError.self) {
+            try RestrictedCommand(parsing: "run-deploy-and-cleanup --override-policy ok", role: .viewer)
+        }
     }
 
     @Test(arguments: [
