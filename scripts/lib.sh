@@ -19,13 +19,23 @@ ensure_packages() {
 # What building Slipway needs (the Swift toolchain itself is expected on PATH).
 BUILD_PACKAGES=(zlib1g-dev libsqlite3-dev libcrypt-dev git)
 # What the tests and the main job talk to.
-RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-static docker.io runc tini buildah apache2-utils openssl python3 python3-pip openssh-server openssh-client zip)
+RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-static docker.io runc tini buildah apache2-utils openssl python3 openssh-server openssh-client zip)
+# Toolchains the scanner's tests build real Go binaries and Java archives with.
+TEST_PACKAGES=(golang-go openjdk-17-jdk-headless)
+
+# ensure_command CMD PACKAGE…: installs the packages when CMD is not on PATH (node may come from elsewhere).
+ensure_command() {
+    local command=$1; shift
+    command -v "$command" >/dev/null 2>&1 || ensure_packages "$@"
+}
+
 # Python modules the tests use as oracles and validators: packaging (PEP 440), cvss (CVSS scores), the
 # CycloneDX and SPDX validators. From PyPI, pinned.
 PYTHON_TEST_PACKAGES=("packaging==26.2" "cvss==3.6" "cyclonedx-python-lib[json-validation]==11.12.0" "spdx-tools==0.8.5")
 
 # ensure_python_packages SPEC…: pip-installs those whose distribution is missing.
 ensure_python_packages() {
+    python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
     missing=()
     for spec in "$@"; do
         name=${spec%%[\[=]*}
