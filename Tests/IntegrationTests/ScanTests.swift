@@ -214,4 +214,22 @@ import Testing
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("nope"))
     }
+
+    @Test func allTaggedRescansWhatTheRegistryHoldsAndListImagesShowsIt() throws {
+        let layout = try image()
+        let server = try ServerProcess()  // no vulnerability database yet: the push is not scanned
+        let push = try run([slipwayExecutable, "image", "copy", layout, "docker://\(server.address)/app:v1"],
+                           environment: ["SLIPWAY_HOME": work("client")])
+        try #require(push.status == 0, "\(push.stderr)")
+        let environment = ["SLIPWAY_HOME": server.home("home"), "SLIPWAY_VULNDB": try Self.database.get()]
+        let before = try run([slipwayExecutable, "list-images"], environment: environment)
+        #expect(before.stdout.contains("not scanned"), "\(before.stdout)\(before.stderr)")
+        #expect(server.log.contains("pushes are not scanned until `slipway vulndb import`"))
+
+        let rescan = try run([slipwayExecutable, "scan", "--all-tagged"], environment: environment)
+        #expect(rescan.status == 0, "\(rescan.stderr)")
+        #expect(rescan.stdout.contains("app:v1") && rescan.stdout.contains("critical"), "\(rescan.stdout)")
+        let after = try run([slipwayExecutable, "list-images"], environment: environment)
+        #expect(after.stdout.contains("critical") && !after.stdout.contains("not scanned"), "\(after.stdout)")
+    }
 }
