@@ -66,6 +66,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Dockerfile builds: the parser (pure), layers in overlayfs form, RUN steps through runc.
+        .target(
+            name: "SlipwayBuilder",
+            dependencies: ["SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistryClient", "CSlipwaySystem"]
+        ),
         .target(name: "SlipwayAccess", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "SlipwayProxy",
@@ -113,6 +118,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SlipwayAccessTests", dependencies: ["SlipwayAccess"]),
+        .testTarget(name: "SlipwayBuilderTests", dependencies: ["SlipwayBuilder", "SlipwayTestSupport"]),
         .testTarget(
             name: "SlipwayScannerTests",
             dependencies: ["SlipwayScanner", "SlipwayTestSupport", "CSlipwaySQLite"],

@@ -136,7 +136,7 @@ public struct TreeArchiver {
         var out: [String: [UInt8]] = [:]
         for raw in names[..<count].split(separator: 0) {
             let name = String(decoding: raw.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if name == "security.selinux" { continue }
+            if name == "security.selinux" || name.hasPrefix("trusted.overlay.") { continue }  // host labels, overlayfs state
             let length = lgetxattr(path, name, nil, 0)
             guard length >= 0 else { continue }
             var value = [UInt8](repeating: 0, count: length)

@@ -1,0 +1,36 @@
+import Foundation
+
+/// An overlayfs mount for one RUN step: the image so far as read-only lower directories (topmost first), the
+/// step's changes captured in `upper`. Unmounted (lazily, if busy) by `unmount()`.
+public struct OverlayMount: Sendable {
+    public let target: String
+    public let upper: String
+
+    /// The mount options must fit in one page, so layer directories have short paths (see `LayerStore`).
+    public static func mount(lowers: [String], upper: String, work: String, at target: String) throws -> OverlayMount {
+        for directory in [upper, work, target] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        // overlayfs needs at least one lower directory; an empty one stands in for `FROM scratch`.
+        var lowers = lowers
+        if lowers.isEmpty {
+            let empty = work + "-empty"
+            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+            lowers = [empty]
+        }
+        let options = "lowerdir=\(lowers.joined(separator: ":")),upperdir=\(upper),workdir=\(work)"
+        guard options.utf8.count < 4000 else {
+            throw BuilderError.mount(target: target, reason: "\(lowers.count) layers are more than one overlay mount takes; "
+                                     + "squash some layers of the base image")
+        }
+        guard Glibc.mount("overlay", target, "overlay", 0, options) == 0 else {
+            throw BuilderError.mount(target: target, reason: String(cString: strerror(errno))
+                                     + " (overlayfs needs root, and layer directories on a filesystem that supports it)")
+        }
+        return OverlayMount(target: target, upper: upper)
+    }
+
+    public func unmount() {
+        if umount2(target, 0) != 0 { _ = umount2(target, Int32(MNT_DETACH)) }
+    }
+}
