@@ -91,12 +91,20 @@ public func readFile(_ path: String) throws -> [UInt8] {
     Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 }
 
-/// A path inside the project's shared data (`../shared` beside the repository, or `$SLIPWAY_SHARED`), e.g.
-/// `sharedData("vulndata/osv")`.
+/// A path inside the project's shared data, e.g. `sharedData("vulndata/osv")`: `$SLIPWAY_SHARED` when set, else the
+/// first `shared` folder holding DESIGN.md beside the repository or beside one of its parent folders, else
+/// `/work/shared`.
 public func sharedData(_ relative: String) -> String {
     if let root = ProcessInfo.processInfo.environment["SLIPWAY_SHARED"], !root.isEmpty { return root + "/" + relative }
-    // Sources/SlipwayTestSupport/TestSupport.swift → the repository → its sibling `shared`.
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    // Sources/SlipwayTestSupport/TestSupport.swift → the repository, then each folder above it.
+    var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    return repository.deletingLastPathComponent().appendingPathComponent("shared").appendingPathComponent(relative).path
+    while folder.path != "/" {
+        let candidate = folder.deletingLastPathComponent().appendingPathComponent("shared")
+        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("DESIGN.md").path) {
+            return candidate.appendingPathComponent(relative).path
+        }
+        folder = folder.deletingLastPathComponent()
+    }
+    return "/work/shared/" + relative
 }
