@@ -85,7 +85,7 @@ let package = Package(
             name: "SlipwayCommands",
             dependencies: [
                 "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig", "SlipwayRegistryClient",
-                "SlipwayDeploy", "SlipwayProxy", "SlipwayAccess", "SlipwayScanner",
+                "SlipwayDeploy", "SlipwayProxy", "SlipwayAccess", "SlipwayScanner", "SlipwayBuilder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

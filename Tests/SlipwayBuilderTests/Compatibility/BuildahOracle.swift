@@ -15,7 +15,7 @@ enum BuildahOracle {
         try requireTool("buildah")
         let storage = ["--root", work("buildah/root"), "--runroot", work("buildah/run"), "--storage-driver", "vfs"]
         let tag = "slipway-oracle-\(UUID().uuidString.prefix(8).lowercased())"
-        var arguments = ["buildah"] + storage + ["bud", "--isolation", "chroot", "--tls-verify=false", "--network", "none",
+        var arguments = ["buildah"] + storage + ["bud", "--isolation", "chroot", "--tls-verify=false",
                                                  "--format", "docker", "-f", context + "/" + dockerfile, "-t", tag]
         for argument in buildArgs { arguments += ["--build-arg", argument] }
         if let target { arguments += ["--target", target] }
@@ -69,16 +69,16 @@ enum BuildahOracle {
     /// The configuration fields a Dockerfile sets, as text for readable differences.
     static func configuration(of location: String) throws -> [String: String] {
         let inspected = try run([slipwayExecutable, "image", "inspect", location, "--json"])
+        // `slipway image inspect --json` puts the image configuration's `config` object at the top as "config".
         guard inspected.status == 0,
               let root = try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any],
-              let configuration = (root["configuration"] as? [String: Any]) ?? (root["config"] as? [String: Any]) else {
+              let config = root["config"] as? [String: Any] else {
             throw ServerProcess.ServerError(message: "inspect failed: \(inspected.stderr)\(inspected.stdout.prefix(500))")
         }
-        let config = (configuration["config"] as? [String: Any]) ?? [:]
         var fields: [String: String] = [:]
         for key in ["Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Labels", "Volumes", "StopSignal"] {
             if let value = config[key], !(value is NSNull) {
-                let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+                let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
                 fields[key] = String(decoding: data, as: UTF8.self)
             }
         }

@@ -1,0 +1,145 @@
+import Foundation
+import SlipwayOCI
+import SlipwayRegistryClient
+import SlipwayStore
+
+extension Builder {
+    /// Builds `request` and returns the image, tagged `request.tag` in the builder's layout. Nothing is pushed or
+    /// written elsewhere here: a failed build leaves no image behind.
+    public func build(_ request: BuildRequest) async throws -> Result {
+        let text: String
+        do {
+            text = try String(contentsOfFile: request.dockerfilePath, encoding: .utf8)
+        } catch {
+            throw BuilderError.io(path: request.dockerfilePath, reason: "cannot read the Dockerfile (\(error.localizedDescription))")
+        }
+        let dockerfile = try DockerfileParser.parse(text, file: request.dockerfile)
+        let stages = try DockerfileStages(dockerfile, buildArguments: request.buildArgs)
+        let plan = try stages.plan(target: request.target)
+        sourceDateEpoch = try Self.epoch(for: request)
+        noCache = request.noCache
+        let context = try BuildContext(directory: request.context)
+        let expander = DockerfileExpander(for: dockerfile)
+
+        let total = plan.order.reduce(0) { $0 + 1 + stages.stages[$1].instructions.count }
+        var counter = 0
+        var built: [Int: Stage] = [:]
+        for index in plan.order {
+            let definition = stages.stages[index]
+            counter += 1
+            let fromText = "FROM " + definition.from.source.dropFirst(5).trimmingCharacters(in: .whitespaces)
+            events(.step(index: counter, total: total, text: String(fromText)))
+            var stage = try await base(of: definition, built: built, request: request,
+                                       global: stages.globalEnvironment)
+            events(.done(index: counter, seconds: 0))
+            for instruction in definition.instructions {
+                counter += 1
+                stage = try await apply(instruction, to: stage, step: counter, total: total, expander: expander,
+                                        stages: stages, built: built, context: context, request: request)
+            }
+            built[index] = stage
+        }
+        guard let final = built[plan.target] else { throw BuilderError.runtime(reason: "the target stage was not built") }
+        return try write(final, request: request)
+    }
+
+    /// The SOURCE_DATE_EPOCH of a build: the commit's committer time when `--commit` names one in the context's git
+    /// repository, else the request's value, else the environment's.
+    static func epoch(for request: BuildRequest) throws -> Int64? {
+        if let commit = request.commit, FileManager.default.fileExists(atPath: request.context + "/.git") {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            process.arguments = ["-C", request.context, "show", "-s", "--format=%ct", commit]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            if process.terminationStatus == 0,
+               let seconds = Int64(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return seconds
+            }
+        }
+        if let epoch = request.sourceDateEpoch { return epoch }
+        return ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { Int64($0) }
+    }
+
+    /// The stage's starting point: nothing, an earlier stage, or an image pulled into the builder's layout.
+    func base(of definition: DockerfileStages.Stage, built: [Int: Stage], request: BuildRequest,
+              global: [String: String]) async throws -> Stage {
+        switch definition.base {
+        case .scratch:
+            // Like BuildKit and buildah, an image from scratch still gets the default PATH.
+            return Stage(index: definition.index, name: definition.name,
+                         configuration: ImageConfiguration(config: ContainerConfig(env: [Self.defaultPath]), rootfs: .init(diffIDs: [])),
+                         key: BuildCache.key(parent: Digest(of: [UInt8]()), parts: ["scratch"]))
+        case .stage(let index):
+            guard var stage = built[index] else { throw BuilderError.runtime(reason: "stage \(index) was not built first") }
+            stage.index = definition.index
+            stage.name = definition.name
+            stage.arguments = [:]
+            stage.cmdSet = false  // a CMD of the base stage is inherited: an ENTRYPOINT here resets it
+            return stage
+        case .image(let reference):
+            let image = try await pull(reference)
+            var stage = Stage(index: definition.index, name: definition.name, configuration: image.configuration,
+                              key: BuildCache.key(parent: image.descriptor.digest, parts: ["FROM"]))
+            stage.history = image.configuration.history ?? []
+            for (layer, diffID) in zip(image.manifest.layers, image.configuration.rootfs.diffIDs) {
+                let directory = try layers.unpacked(layer, diffID: diffID) { try images.blobs.reader(for: layer.digest) }
+                stage.layers.append(Layer(descriptor: layer, diffID: diffID, directory: directory))
+            }
+            if stage.config.env == nil { stage.config.env = [Self.defaultPath] }
+            return stage
+        }
+    }
+
+    /// Pulls an image (through mirrors, skipping blobs the builder has) into the builder's layout.
+    func pull(_ text: String) async throws -> LoadedImage {
+        let reference: ImageReference
+        do {
+            reference = try ImageReference(parsing: text)
+        } catch {
+            throw BuilderError.runtime(reason: "FROM \(text): not an image reference (\(error))")
+        }
+        let descriptor: Descriptor
+        do {
+            descriptor = try await ImageCopier(client: client).copy(from: .registry(reference), to: .layout(images, tag: nil))
+        } catch {
+            throw BuilderError.runtime(reason: "FROM \(text): cannot pull the base image: \(error)")
+        }
+        return try images.blobs.loadImage(descriptor)
+    }
+
+    /// Writes the stage's image (configuration, manifest) into the builder's layout under `request.tag`.
+    func write(_ stage: Stage, request: BuildRequest) throws -> Result {
+        var configuration = stage.configuration
+        configuration.rootfs = .init(diffIDs: stage.layers.map(\.diffID))
+        configuration.history = stage.history
+        let created = Self.timestamp(sourceDateEpoch)
+        configuration.created = created
+        var labels = configuration.config?.labels ?? [:]
+        if let commit = request.commit { labels["org.opencontainers.image.revision"] = commit }
+        if let source = request.source { labels["org.opencontainers.image.source"] = source }
+        if let branch = request.branch { labels["slipway.git.branch"] = branch }
+        if request.commit != nil || request.branch != nil { labels["org.opencontainers.image.created"] = created }
+        if !labels.isEmpty { configuration.config = { var c = stage.config; c.labels = labels; return c }() }
+        let descriptor = try images.blobs.putImage(configuration: configuration, layers: stage.layers.map(\.descriptor))
+        let tag = Self.layoutTag(request.tag)
+        try images.tag(descriptor, as: tag)
+        return Result(descriptor: descriptor, layout: images, tag: tag)
+    }
+
+    static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    static func layoutTag(_ reference: String) -> String {
+        String(reference.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" ? $0 : "_" }.prefix(128))
+    }
+
+    static func timestamp(_ epoch: Int64?) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: epoch.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date())
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import SlipwayArchive
+import SlipwayOCI
+
+extension Builder {
+    /// COPY and ADD: the sources (from the context, another stage, an image, or heredocs) written through an overlay
+    /// of the stage — no container — so existing directories keep their owners and the kernel records what changed.
+    func copyStep(_ copy: DockerfileCopy, isAdd: Bool, stage: inout Stage, step: Int, createdBy: String,
+                  built: [Int: Stage], stages: DockerfileStages, context: BuildContext, request: BuildRequest,
+                  start: Date) async throws {
+        var fromStage: Stage?
+        if let from = copy.from {
+            if let stage = try stageReference(from, stages: stages, built: built) {
+                fromStage = stage
+            } else {
+                let image = try await pull(from)
+                var imageStage = Stage(index: -1, name: nil, configuration: image.configuration, key: image.descriptor.digest)
+                for (layer, diffID) in zip(image.manifest.layers, image.configuration.rootfs.diffIDs) {
+                    let directory = try layers.unpacked(layer, diffID: diffID) { try images.blobs.reader(for: layer.digest) }
+                    imageStage.layers.append(Layer(descriptor: layer, diffID: diffID, directory: directory))
+                }
+                fromStage = imageStage
+            }
+        }
+        let paths = copy.sources.compactMap { if case .path(let path) = $0 { path } else { nil } }
+        for path in paths where isAdd && (path.hasPrefix("http://") || path.hasPrefix("https://") || path.hasPrefix("git@")) {
+            throw BuilderError.runtime(reason: "\(createdBy): ADD from a URL is not supported yet; fetch it in a RUN step")
+        }
+        var contentParts: [String] = []
+        var contextSources: [String] = []
+        if let fromStage {
+            contentParts = ["from:\(fromStage.key)"] + paths
+        } else {
+            contextSources = try paths.flatMap { try context.resolve($0) }
+            contentParts = [try context.digest(of: contextSources)]
+        }
+        var environment = stage.environment
+        for (name, value) in stage.arguments where environment[name] == nil { environment[name] = value }
+        let heredocs: [(name: String, content: String)] = copy.sources.compactMap {
+            if case .heredoc(let heredoc) = $0 { (heredoc.name, heredoc.content) } else { nil }
+        }
+        contentParts += heredocs.map { "heredoc:\($0.name):\(Digest(of: Array($0.content.utf8)))" }
+        let wildcard = paths.contains { $0.contains { "*?[".contains($0) } }
+        let destinationIsDirectory = copy.destination.hasSuffix("/") || copy.sources.count > 1 || wildcard
+        let destination = Self.absolute(copy.destination, relativeTo: stage.config.workingDir)
+        let mode = try copy.chmod.map { text -> mode_t in
+            guard let value = mode_t(text, radix: 8), value <= 0o7777 else {
+                throw BuilderError.runtime(reason: "\(createdBy): --chmod=\(text) is not an octal mode")
+            }
+            return value
+        }
+        let parts = [isAdd ? "ADD" : "COPY", destination, destinationIsDirectory ? "dir" : "path", copy.chown ?? "",
+                     copy.chmod ?? ""] + contentParts
+        let chown = copy.chown
+        try layerStep(&stage, step: step, parts: parts, createdBy: createdBy, start: start, noCache: request.noCache) { stage in
+            try withOverlay(stage) { merged in
+                let owner = try chown.map { try UserDatabase(root: merged).resolve($0) } ?? .init(uid: 0, gid: 0, groups: [])
+                var writer = TreeCopier(merged: merged, uid: owner.uid, gid: owner.gid, mode: mode)
+                if let fromStage {
+                    let view = try readOnlyView(of: fromStage)
+                    defer { view.unmount(); try? FileManager.default.removeItem(atPath: view.upper) }
+                    for path in paths {
+                        let source = view.target + "/" + (try BuildContext.clean(path))
+                        guard FileManager.default.fileExists(atPath: source) || (try? FileSystem.lstatOrNil(source)) != nil else {
+                            throw BuilderError.io(path: path, reason: "not found in stage \(copy.from ?? "")")
+                        }
+                        try writer.copy(source, to: destination, intoDirectory: destinationIsDirectory, include: { _ in true })
+                    }
+                } else {
+                    for relative in contextSources {
+                        let source = relative.isEmpty ? context.directory : context.directory + "/" + relative
+                        let included = Set(context.walk(relative))
+                        let prefix = context.directory + "/"
+                        if isAdd, let archive = try Self.localArchive(source) {
+                            try writer.makeDirectories(destination)
+                            let extractor = try Extractor(root: merged + destination)
+                            try extractor.extractLayer(archive)
+                            continue
+                        }
+                        try writer.copy(source, to: destination, intoDirectory: destinationIsDirectory) { path in
+                            path == source || included.contains(String(path.dropFirst(prefix.count)))
+                        }
+                    }
+                }
+                for heredoc in heredocs {
+                    let target = destinationIsDirectory || heredocs.count > 1 ? destination + "/" + heredoc.name : destination
+                    try writer.write(Array(heredoc.content.utf8), to: target)
+                }
+            }
+        }
+    }
+
+    /// ADD unpacks local tar archives (plain or gzip) instead of copying them.
+    static func localArchive(_ path: String) throws -> (any ByteReader)? {
+        guard let info = try FileSystem.lstatOrNil(path), info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let reader = try FileReader(path: path)
+        let head = try reader.read(upTo: 512)
+        if head.starts(with: [0x1F, 0x8B]) { return try GzipReader(try FileReader(path: path)) }
+        if head.count >= 262, Array(head[257..<262]) == Array("ustar".utf8) { return try FileReader(path: path) }
+        return nil
+    }
+}
+
+/// Copies files into the merged view of a stage with COPY's rules: a directory's contents (not the directory),
+/// file modes and times kept, owners set to `uid:gid`, missing parents created 0755.
+struct TreeCopier {
+    let merged: String
+    let uid: UInt32
+    let gid: UInt32
+    let mode: mode_t?
+
+    func makeDirectories(_ path: String) throws {
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            let full = merged + current
+            if (try FileSystem.lstatOrNil(full)) == nil {
+                guard mkdir(full, 0o755) == 0 else { throw BuilderError.io(path: current, reason: String(cString: strerror(errno))) }
+                chown(full, uid, gid)
+            }
+        }
+    }
+
+    mutating func copy(_ source: String, to destination: String, intoDirectory: Bool, include: (String) -> Bool) throws {
+        guard let info = try FileSystem.lstatOrNil(source) else { throw BuilderError.io(path: source, reason: "not found") }
+        if FileSystem.isDirectory(info) {
+            try makeDirectories(destination)
+            try copyContents(of: source, to: destination, include: include)
+            return
+        }
+        var target = destination
+        let existing = try FileSystem.lstatOrNil(merged + destination)
+        if intoDirectory || destination.hasSuffix("/") || existing.map(FileSystem.isDirectory) == true {
+            try makeDirectories(destination)
+            target = (destination == "/" ? "" : destination) + "/" + (source as NSString).lastPathComponent
+        } else {
+            try makeDirectories((destination as NSString).deletingLastPathComponent)
+        }
+        try copyEntry(source, info: info, to: target)
+    }
+
+    func copyContents(of directory: String, to destination: String, include: (String) -> Bool) throws {
+        for name in try FileSystem.list(directory).sorted() {
+            let source = directory + "/" + name
+            guard include(source), let info = try FileSystem.lstatOrNil(source) else { continue }
+            let target = (destination == "/" ? "" : destination) + "/" + name
+            try copyEntry(source, info: info, to: target)
+            if FileSystem.isDirectory(info) { try copyContents(of: source, to: target, include: include) }
+        }
+    }
+
+    func copyEntry(_ source: String, info: stat, to target: String) throws {
+        let full = merged + target
+        if let existing = try FileSystem.lstatOrNil(full), !(FileSystem.isDirectory(existing) && FileSystem.isDirectory(info)) {
+            try FileSystem.removeTree(full)
+        }
+        let permissions = mode ?? (mode_t(info.st_mode) & 0o7777)
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            if (try FileSystem.lstatOrNil(full)) == nil, mkdir(full, 0o700) != 0 {
+                throw BuilderError.io(path: target, reason: String(cString: strerror(errno)))
+            }
+        case S_IFLNK:
+            guard symlink(try FileSystem.readLink(source), full) == 0 else {
+                throw BuilderError.io(path: target, reason: String(cString: strerror(errno)))
+            }
+            lchown(full, uid, gid)
+            return
+        case S_IFREG:
+            guard FileManager.default.createFile(atPath: full, contents: try Data(contentsOf: URL(fileURLWithPath: source))) else {
+                throw BuilderError.io(path: target, reason: "cannot write")
+            }
+        default:
+            return  // devices, fifos and sockets are not copied from a context
+        }
+        chown(full, uid, gid)
+        chmod(full, permissions)
+        try FileSystem.setTimes(full, seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int32(info.st_mtim.tv_nsec))
+    }
+
+    /// A heredoc file: 0644 (or --chmod), owned by `uid:gid`.
+    func write(_ bytes: [UInt8], to target: String) throws {
+        try makeDirectories((target as NSString).deletingLastPathComponent)
+        guard FileManager.default.createFile(atPath: merged + target, contents: Data(bytes)) else {
+            throw BuilderError.io(path: target, reason: "cannot write")
+        }
+        chown(merged + target, uid, gid)
+        chmod(merged + target, mode ?? 0o644)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import SlipwayTestSupport
+import Testing
+
+/// The builder's promises beyond compatibility: the cache, reproducible digests, labels, failures that leave
+/// nothing behind, and errors that name the file, line and what to do.
+@Suite(.serialized) struct BuildBehaviourTests {
+    static let site = Result { try BuildSite() }
+
+    static let dockerfile = """
+        FROM @BASE@
+        WORKDIR /app
+        COPY deps.txt ./
+        RUN cat deps.txt > installed.txt
+        COPY src/ ./src/
+        RUN ls src > listing.txt
+        CMD ["cat", "/app/listing.txt"]
+        """
+
+    func steps(_ output: String) -> [String] {
+        output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("[") || $0.contains("CACHED") }
+    }
+
+    func digest(_ output: String) -> String? {
+        output.split(separator: " ").first { $0.hasPrefix("sha256:") }.map(String.init)
+    }
+
+    @Test func anUnchangedRebuildIsAllCachedAndOneChangedFileRebuildsFromItsCopy() throws {
+        let site = try Self.site.get()
+        let context = try site.context("cache", dockerfile: Self.dockerfile,
+                                       files: ["deps.txt": "left-pad\n", "src/a.swift": "a\n", "src/b.swift": "b\n"])
+        let home = site.work("cache-home")
+        let first = try site.slipwayBuild(context, home: home)
+        try #require(first.location != nil, "\(first.result.stderr)")
+        let second = try site.slipwayBuild(context, home: home)
+        #expect(second.location != nil)
+        #expect(second.result.stderr.components(separatedBy: "CACHED").count - 1 == 5, "\(second.result.stderr)")
+
+        try site.work.write("cache/src/b.swift", "b changed\n")
+        let third = try site.slipwayBuild(context, home: home)
+        let lines = third.result.stderr.split(separator: "\n").map(String.init)
+        func cached(_ prefix: String) -> Bool {
+            guard let index = lines.firstIndex(where: { $0.contains(prefix) }), index + 1 < lines.count else { return false }
+            return lines[index + 1].contains("CACHED")
+        }
+        #expect(cached("COPY deps.txt") && cached("RUN cat deps.txt"), "\(third.result.stderr)")
+        #expect(!cached("COPY src/") && !cached("RUN ls src"), "\(third.result.stderr)")
+        #expect(digest(third.result.stdout) != digest(second.result.stdout))
+
+        let noCache = try site.slipwayBuild(context, arguments: ["--no-cache"], home: home)
+        #expect(!noCache.result.stderr.contains("CACHED"))
+    }
+
+    @Test func theSameCommitBuildsTheSameDigestWithItsLabels() throws {
+        let site = try Self.site.get()
+        let context = try site.context("repro", dockerfile: Self.dockerfile,
+                                       files: ["deps.txt": "x\n", "src/main.swift": "print(1)\n"])
+        for command in [["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "one"]] {
+            #expect(try run(["git", "-C", context] + command).status == 0)
+        }
+        let commit = try run(["git", "-C", context, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let arguments = ["--commit", commit, "--branch", "main", "--source", "https://example.com/shop.git"]
+        let one = try site.slipwayBuild(context, arguments: arguments, home: site.work("repro-home-1"))
+        let two = try site.slipwayBuild(context, arguments: arguments, home: site.work("repro-home-2"))
+        try #require(one.location != nil && two.location != nil, "\(one.result.stderr)\(two.result.stderr)")
+        #expect(digest(one.result.stdout) == digest(two.result.stdout), "two builders, one commit: one digest")
+        let config = try BuildahOracle.configuration(of: one.location!)
+        let labels = try #require(config["Labels"])
+        #expect(labels.contains("\"org.opencontainers.image.revision\":\"\(commit)\""))
+        #expect(labels.contains("\"slipway.git.branch\":\"main\""))
+        #expect(labels.contains("\"org.opencontainers.image.source\":\"https://example.com/shop.git\""))
+    }
+
+    @Test func aFailingRunStopsTheBuildWithItsStatusAndLastLinesAndWritesNothing() throws {
+        let site = try Self.site.get()
+        let context = try site.context("failing", dockerfile: """
+            FROM @BASE@
+            RUN echo step one && echo "compiler error: missing semicolon" >&2 && exit 3
+            RUN echo never
+            """)
+        let output = site.work("failing-out")
+        let result = try run([slipwayExecutable, "build", context, "--tag", "x:1", "--output", "oci:\(output):x"],
+                             environment: ["SLIPWAY_HOME": site.work("home")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("failed with exit status 3"))
+        #expect(result.stderr.contains("compiler error: missing semicolon"))
+        #expect(!result.stderr.contains("RUN echo never"))
+        #expect(!FileManager.default.fileExists(atPath: output), "nothing is written for a failed build")
+    }
+
+    static let badInputs: [(name: String, dockerfile: String, files: [String: String], arguments: [String], message: String)] = [
+        ("unknown instruction", "FROM @BASE@\nRUNN echo\n", [:], [], "Dockerfile:2"),
+        ("missing target", "FROM @BASE@ AS one\nRUN true\n", [:], ["--target", "two"], "two"),
+        ("copy outside the context", "FROM @BASE@\nCOPY ../secret /x\n", [:], [], "outside the build context"),
+        ("copy matching nothing", "FROM @BASE@\nCOPY *.none /x/\n", [:], [], "matches nothing"),
+        ("copy of a missing file", "FROM @BASE@\nCOPY missing.txt /x\n", [:], [], "not found in the build context"),
+        ("undefined --from index", "FROM @BASE@\nCOPY --from=7 /x /y\n", [:], [], "Dockerfile:2"),
+        ("heredoc without terminator", "FROM @BASE@\nRUN <<EOF\necho hi\n", [:], [], "Dockerfile:2"),
+        ("a base image that does not exist", "FROM 127.0.0.1:1/nothing/here:latest\n", [:], [], "cannot pull the base image"),
+    ]
+
+    @Test(arguments: badInputs.indices)
+    func badInputIsAClearError(_ index: Int) throws {
+        let site = try Self.site.get()
+        let example = Self.badInputs[index]
+        let context = try site.context("bad-\(index)", dockerfile: example.dockerfile, files: example.files)
+        let result = try site.slipwayBuild(context, arguments: example.arguments)
+        #expect(result.result.status != 0, "\(example.name)")
+        #expect(result.result.stderr.contains(example.message), "\(example.name): \(result.result.stderr)")
+    }
+
+    @Test func secretsReachTheStepButNotTheImage() throws {
+        let site = try Self.site.get()
+        let context = try site.context("secret", dockerfile: """
+            FROM @BASE@
+            RUN --mount=type=secret,id=token wc -c < /run/secrets/token > /token-length
+            """)
+        try site.work.write("token.txt", "s3cr3t-value")
+        let built = try site.slipwayBuild(context, arguments: ["--secret", "id=token,src=\(site.work("token.txt"))"])
+        let location = try #require(built.location, "\(built.result.stderr)")
+        let unpacked = site.work("secret-unpacked")
+        #expect(try run([slipwayExecutable, "image", "unpack", location, unpacked]).status == 0)
+        #expect(try String(contentsOfFile: unpacked + "/token-length", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "12")
+        #expect(!FileManager.default.fileExists(atPath: unpacked + "/run/secrets/token"))
+        let grep = try run(["grep", "-r", "s3cr3t-value", site.work("home") + "/builder/images"])
+        #expect(grep.status == 1, "the secret's value is in no blob")
+    }
+}
