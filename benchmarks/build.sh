@@ -16,13 +16,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-minbase=/var/cache/slipway-bench/bookworm-minbase
-if [ ! -f "$minbase/var/lib/dpkg/status" ]; then
-    say "debootstrap --variant=minbase bookworm (once; cached in $minbase)"
-    rm -rf "$minbase"; mkdir -p "$minbase"
-    debootstrap --variant=minbase bookworm "$minbase" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 \
-        || { tail -20 "$work/debootstrap.log"; exit 1; }
-fi
+ensure_minbase
 
 say "Base images in a local registry"
 port=$(free_port)

@@ -18,16 +18,10 @@ work=$(mktemp -d /tmp/slipway-scan-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 shared=${SLIPWAY_SHARED:-$(cd .. && pwd)/shared}
 
-cache=/var/cache/slipway-bench/bookworm-minbase
-if [ ! -f "$cache/var/lib/dpkg/status" ]; then
-    say "debootstrap --variant=minbase bookworm (once; cached in $cache)"
-    rm -rf "$cache"; mkdir -p "$cache"
-    debootstrap --variant=minbase bookworm "$cache" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 \
-        || { tail -20 "$work/debootstrap.log"; exit 1; }
-fi
+ensure_minbase
 
 say "Making the images"
-"$slipway" image import-rootfs "$cache" --output "oci:$work/minbase:bookworm" >/dev/null
+"$slipway" image import-rootfs "$minbase" --output "oci:$work/minbase:bookworm" >/dev/null
 # The application layer: real Python distributions installed by pip (old, vulnerable versions), and npm packages'
 # manifests (the npm registry is out of reach here) under node_modules.
 mkdir -p "$work/app/usr/local/lib/python3.11/site-packages" "$work/app/srv/app/node_modules"
@@ -40,9 +34,9 @@ for package in lodash@4.17.15 minimist@1.2.5 express@4.17.1 moment@2.29.1 node-f
     mkdir -p "$work/app/srv/app/node_modules/$name"
     printf '{"name": "%s", "version": "%s"}\n' "$name" "$version" >"$work/app/srv/app/node_modules/$name/package.json"
 done
-mkdir -p "$work/full"; cp -a "$cache/." "$work/full/"; cp -a "$work/app/." "$work/full/"
+mkdir -p "$work/full"; cp -a "$minbase/." "$work/full/"; cp -a "$work/app/." "$work/full/"
 "$slipway" image import-rootfs "$work/full" --output "oci:$work/app-image:app" >/dev/null
-echo "minbase: $(du -sh "$cache" | cut -f1) on disk; with the app layer: $(du -sh "$work/full" | cut -f1)"
+echo "minbase: $(du -sh "$minbase" | cut -f1) on disk; with the app layer: $(du -sh "$work/full" | cut -f1)"
 
 say "Importing the OSV data ($shared/vulndata/osv)"
 start=$(date +%s.%N)

@@ -77,3 +77,16 @@ build_release() {
     rm -f "$log"
     slipway=$(swift build -c release --show-bin-path)/slipway
 }
+
+# ensure_minbase: a Debian bookworm minbase tree from debootstrap, made once and kept in /var/cache/slipway-bench;
+# sets $minbase to it.
+ensure_minbase() {
+    minbase=/var/cache/slipway-bench/bookworm-minbase
+    [ -f "$minbase/var/lib/dpkg/status" ] && return
+    say "debootstrap --variant=minbase bookworm (once; cached in $minbase)"
+    rm -rf "$minbase"; mkdir -p "$minbase"
+    local log; log=$(mktemp)
+    debootstrap --variant=minbase bookworm "$minbase" http://deb.debian.org/debian >"$log" 2>&1 \
+        || { tail -20 "$log"; rm -f "$log"; exit 1; }
+    rm -f "$log"
+}

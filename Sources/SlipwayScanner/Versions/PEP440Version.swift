@@ -141,11 +141,7 @@ public struct PEP440Version: Comparable, Sendable, CustomStringConvertible {
                 false
             }
         }
-        let scalars = string.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-            let last = scalars.lastIndex(where: { !isSpace($0) })
-        else { return "" }
-        return String(scalars[first...last])
+        return trimScalars(string, where: isSpace)
     }
 
     /// A best-effort explanation of why `text` does not match the grammar.

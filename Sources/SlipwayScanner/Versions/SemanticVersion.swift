@@ -145,11 +145,7 @@ public struct SemanticVersion: Comparable, Sendable, CustomStringConvertible {
                 false
             }
         }
-        let scalars = string.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-            let last = scalars.lastIndex(where: { !isSpace($0) })
-        else { return "" }
-        return String(scalars[first...last])
+        return trimScalars(string, where: isSpace)
     }
 
     public static func < (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool { lhs.compare(to: rhs) < 0 }

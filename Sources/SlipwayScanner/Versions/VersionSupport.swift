@@ -128,3 +128,12 @@ struct Pattern: @unchecked Sendable {
 
     func matches(_ string: String) -> Bool { captures(in: string) != nil }
 }
+
+/// `string` without the leading and trailing scalars `isSpace` accepts (each ecosystem's tool trims its own set).
+func trimScalars(_ string: String, where isSpace: (Unicode.Scalar) -> Bool) -> String {
+    let scalars = string.unicodeScalars
+    guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else {
+        return ""
+    }
+    return String(scalars[first...last])
+}
