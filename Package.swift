@@ -118,7 +118,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SlipwayAccessTests", dependencies: ["SlipwayAccess"]),
-        .testTarget(name: "SlipwayBuilderTests", dependencies: ["SlipwayBuilder", "SlipwayTestSupport"]),
+        .testTarget(
+            name: "SlipwayBuilderTests", dependencies: ["SlipwayBuilder", "SlipwayTestSupport"],
+            resources: [.copy("Dockerfile/Fixtures")]
+        ),
         .testTarget(
             name: "SlipwayScannerTests",
             dependencies: ["SlipwayScanner", "SlipwayTestSupport", "CSlipwaySQLite"],

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builder: `slipway build` against `buildah bud` (Debian's buildah, --isolation chroot, vfs storage) on the same
+# Builder: `slipway build` against `buildah bud` (Debian's buildah, --isolation chroot, overlay storage) on the same
 # three Dockerfiles, in one run: a small static site on busybox, a multi-stage build (a Debian stage that generates
 # the site with perl, copied into busybox), and a Debian bookworm minbase image with several RUN steps that need no
 # network. Cold: empty builder state and storage (base images pulled from a local registry). Warm: one source file
@@ -83,7 +83,7 @@ slipway_build() {  # HOME CONTEXT
 buildah_build() {  # ROOT CONTEXT [--layers]
     local start end
     start=$(date +%s.%N)
-    buildah --root "$1/root" --runroot "$1/run" --storage-driver vfs bud --isolation chroot --tls-verify=false \
+    buildah --root "$1/root" --runroot "$1/run" --storage-driver overlay bud --isolation chroot --tls-verify=false \
         ${3:-} -t bench:1 "$2" >"$work/buildah-build.log" 2>&1 || { tail -20 "$work/buildah-build.log"; exit 1; }
     end=$(date +%s.%N); seconds "$start" "$end"
 }

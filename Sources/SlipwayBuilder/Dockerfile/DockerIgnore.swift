@@ -57,9 +57,10 @@ public struct DockerIgnore: Equatable, Sendable {
     public init(parsing text: String, dialect: Dialect = .buildah) throws {
         self.dialect = dialect
         var patterns: [DockerIgnorePattern] = []
-        var body = Substring(text)
-        if body.unicodeScalars.first == "\u{FEFF}" { body = Substring(body.unicodeScalars.dropFirst()) }
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        var scalars = Substring(text).unicodeScalars[...]
+        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
+        // Split on U+000A itself: as a Character, "\r\n" is one grapheme and would not split on "\n".
+        let lines = scalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
         for (offset, raw) in lines.enumerated() {
             if raw.hasPrefix("#") { continue }
             var line = DockerIgnorePath.trimSpace(raw)

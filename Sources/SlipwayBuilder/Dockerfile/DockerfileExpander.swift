@@ -82,7 +82,8 @@ public struct DockerfileExpander: Sendable {
             from.platform = try optional(from.platform)
             return .from(from)
         case .arg(let arguments):
-            return .arg(try arguments.map { .init(name: try word($0.name), defaultValue: try optional($0.defaultValue)) })
+            return .arg(
+                try arguments.map { .init(name: try word($0.name), defaultValue: try optional($0.defaultValue)) })
         case .env(let pairs):
             return .env(try pairs.map { .init(key: try word($0.key), value: try word($0.value)) })
         case .label(let pairs):

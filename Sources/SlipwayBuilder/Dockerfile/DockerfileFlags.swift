@@ -71,7 +71,8 @@ struct DockerfileFlags {
                 name = String(name[..<equals])
             }
             guard let spec = accepted.first(where: { $0.name == name }) else {
-                throw Problem(message: Self.unknown(name, instruction: instruction, accepted: accepted), offset: word.offset)
+                throw Problem(
+                    message: Self.unknown(name, instruction: instruction, accepted: accepted), offset: word.offset)
             }
             let seen = bools[name] != nil || strings[name] != nil
             if seen {

@@ -75,7 +75,12 @@ public struct DockerfileCopy: Equatable, Sendable {
 public struct DockerfileRun: Equatable, Sendable {
     /// `--network`: the network the command sees.
     public enum Network: String, Equatable, Sendable {
-        case `default`, none, host
+        /// `default`: the builder's default network.
+        case `default`
+        /// `none`: no network access (named so as not to be confused with `Optional.none`).
+        case disabled = "none"
+        /// `host`: the host's network (needs the `network.host` entitlement).
+        case host
     }
 
     /// `--security`: `insecure` needs the `security.insecure` entitlement.
@@ -165,8 +170,8 @@ public struct DockerfileExposedPort: Equatable, Hashable, Sendable {
         self.transportProtocol = transportProtocol
     }
 
-    /// Parses `port[-port][/protocol]` as Docker's `nat.ParsePortSpec` does (protocol case-insensitive).
-    /// Returns nil with a reason when the text is not a port specification.
+    /// Parses `port[-port][/protocol]` as Docker's `nat.ParsePortSpec` does (protocol case-insensitive); the
+    /// failure says why the text is not a port specification.
     public static func parse(_ text: String) -> Result<DockerfileExposedPort, PortSyntaxError> {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         var proto = TransportProtocol.tcp

@@ -65,7 +65,9 @@ extension DockerfileLineParser {
             let scalars = Array(name.unicodeScalars)
             let valid =
                 scalars.first.map { ("a"..."z").contains($0) } == true
-                && scalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
+                && scalars.allSatisfy {
+                    ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)
+                }
             guard valid else {
                 throw error(
                     "invalid name for build stage: \"\(words[2].text)\", name can't start with a number or contain "
@@ -105,7 +107,8 @@ extension DockerfileLineParser {
             var valueStart = split
             while valueStart < args.end && DockerfileWords.isSeparator(text[valueStart]) { valueStart += 1 }
             guard valueStart < args.end else {
-                throw error("\(name) must have two arguments: \(name) <key>=<value> (or \(name) <key> <value>)",
+                throw error(
+                    "\(name) must have two arguments: \(name) <key>=<value> (or \(name) <key> <value>)",
                     at: args.start)
             }
             return [
@@ -140,7 +143,7 @@ extension DockerfileLineParser {
         let (words, isJSON) = try list(args)
         guard words.count >= 2 else {
             throw error(
-                "\(name) requires at least two arguments, but only \(words.count == 1 ? "one was" : "none were") "
+                "\(name) requires at least two arguments, but \(words.count == 1 ? "only one was" : "none were") "
                     + "provided. Destination could not be determined.", at: words.first?.offset ?? args.keywordOffset)
         }
         let destination = words[words.count - 1]
@@ -177,7 +180,8 @@ extension DockerfileLineParser {
         for value in args.flags.lists["mount"] ?? [] {
             switch DockerfileRunMount.parse(value.text) {
             case .success(let mount): run.mounts.append(mount)
-            case .failure(let failure): throw error("invalid --mount=\(value.text): \(failure.reason)", at: value.offset)
+            case .failure(let failure):
+                throw error("invalid --mount=\(value.text): \(failure.reason)", at: value.offset)
             }
         }
         if let value = args.flags.strings["network"] {

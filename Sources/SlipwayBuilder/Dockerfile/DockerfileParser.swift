@@ -145,7 +145,8 @@ struct DockerfileLineParser {
             guard var heredoc = opener else { continue }
             let offset = self.offset(of: word, from: searchFrom) ?? start
             searchFrom = offset + 1
-            guard let content = reader.heredocBody(terminator: heredoc.name, stripsLeadingTabs: heredoc.stripsLeadingTabs)
+            guard
+                let content = reader.heredocBody(terminator: heredoc.name, stripsLeadingTabs: heredoc.stripsLeadingTabs)
             else {
                 throw error(
                     "unterminated heredoc \(word): no line \"\(heredoc.name)\" ends it before the end of the file",

@@ -38,7 +38,8 @@ public struct DockerfileStages: Equatable, Sendable {
 
     /// The ARGs declared before the first FROM, as written.
     public var globalArguments: [DockerfileArgument]
-    /// The values of the global ARGs that have one (build argument, else expanded default).
+    /// The values visible in FROM lines: the automatic ARGs, then the global ARGs that have a value (build
+    /// argument, else expanded default).
     public var globalEnvironment: [String: String]
     /// The stages in file order.
     public var stages: [Stage]
@@ -47,10 +48,13 @@ public struct DockerfileStages: Equatable, Sendable {
     ///
     /// - Parameters:
     ///   - dockerfile: The parsed file.
-    ///   - buildArguments: `--build-arg` values; they override the defaults of the ARGs they name (automatic
-    ///     platform ARGs such as `TARGETPLATFORM` can be passed here too).
+    ///   - buildArguments: `--build-arg` values; they override the defaults of the ARGs they name.
+    ///   - automaticArguments: The predefined ARGs (`BUILDPLATFORM`, `TARGETPLATFORM`, `TARGETOS`, …): visible in
+    ///     FROM lines without being declared, and inside a stage once it declares them with `ARG <name>`.
     /// - Throws: `DockerfileError` for blank base names, duplicate stage names and invalid stage references.
-    public init(_ dockerfile: Dockerfile, buildArguments: [String: String] = [:]) throws {
+    public init(
+        _ dockerfile: Dockerfile, buildArguments: [String: String] = [:], automaticArguments: [String: String] = [:]
+    ) throws {
         let file = dockerfile.file
         let expander = DockerfileExpander(for: dockerfile)
         func fail(_ instruction: DockerfileInstruction, _ message: String) -> DockerfileError {
@@ -65,7 +69,7 @@ public struct DockerfileStages: Equatable, Sendable {
             }
         }
         var globals: [DockerfileArgument] = []
-        var globalEnvironment: [String: String] = [:]
+        var globalEnvironment = automaticArguments
         var groups: [(from: DockerfileInstruction, body: [DockerfileInstruction])] = []
         for instruction in dockerfile.instructions {
             switch instruction.body {
@@ -73,7 +77,9 @@ public struct DockerfileStages: Equatable, Sendable {
                 for argument in arguments {
                     globals.append(argument)
                     let fallback = try argument.defaultValue.map { try word($0, globalEnvironment, instruction) }
-                    if let value = buildArguments[argument.name] ?? fallback { globalEnvironment[argument.name] = value }
+                    if let value = buildArguments[argument.name] ?? fallback {
+                        globalEnvironment[argument.name] = value
+                    }
                 }
             case .from:
                 groups.append((instruction, []))
@@ -83,8 +89,10 @@ public struct DockerfileStages: Equatable, Sendable {
             }
         }
         guard !groups.isEmpty else {
-            let last = dockerfile.instructions.last ?? DockerfileInstruction(
-                location: .init(line: 1, column: 1, endLine: 1), source: "", body: .arg([]))
+            let last =
+                dockerfile.instructions.last
+                ?? DockerfileInstruction(
+                    location: .init(line: 1, column: 1, endLine: 1), source: "", body: .arg([]))
             throw fail(last, "the Dockerfile has no FROM, so there is no stage to build")
         }
         var names: [String: Int] = [:]
@@ -213,7 +221,8 @@ public struct DockerfileTargetError: Error, CustomStringConvertible, Equatable, 
     /// The error with the list of valid names.
     public var description: String {
         if stageNames.isEmpty {
-            return "target stage \"\(target)\" could not be found: no stage has a name (name one with FROM … AS <name>)"
+            return "target stage \"\(target)\" could not be found: no stage has a name "
+                + "(name one with FROM … AS <name>)"
         }
         return "target stage \"\(target)\" could not be found (stages: \(stageNames.joined(separator: ", ")))"
     }
@@ -230,7 +239,9 @@ private struct Resolver {
     let names: [String: Int]
     let fail: (DockerfileInstruction, String) -> DockerfileError
 
-    func resolve(_ reference: String, from current: Int, at instruction: DockerfileInstruction, role: String) throws
+    func resolve(
+        _ reference: String, from current: Int, at instruction: DockerfileInstruction, role: String
+    ) throws
         -> Reference
     {
         var target: Int?
