@@ -25,6 +25,9 @@ struct UnpackCommand: ParsableCommand {
     @Option(help: "The platform to pick from a multi-platform index, OS/ARCH[/VARIANT].")
     var platform = "linux/amd64"
 
+    @Flag(help: "Create the device nodes the image holds (root only), as a container runtime would.")
+    var allowDevices = false
+
     func run() throws {
         let (path, tag) = try ImageLocation(parsing: image).requireLayout()
         let layout = try OCILayout.open(at: path)
@@ -43,7 +46,9 @@ struct UnpackCommand: ParsableCommand {
                 }
             }
         }
-        try Extractor.unpack(layers: layers, to: destination)
+        var options = ExtractOptions()
+        options.allowDevices = allowDevices
+        try Extractor.unpack(layers: layers, to: destination, options: options)
         progress.finish("\(formatBytes(progress.bytes)) of layers")
     }
 }

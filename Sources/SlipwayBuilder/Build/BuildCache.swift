@@ -28,7 +28,7 @@ public struct BuildCache: Sendable {
 
     public func record(_ key: Digest, _ entry: Entry) throws {
         let path = root + "/" + key.hex + ".json"
-        let temporary = path + ".partial-\(getpid())"
+        let temporary = path + ".partial-\(UUID().uuidString.prefix(8))"  // stages of one build may record at once
         try JSONEncoder().encode(entry).write(to: URL(fileURLWithPath: temporary))
         guard rename(temporary, path) == 0 else { throw BuilderError.io(path: path, reason: String(cString: strerror(errno))) }
     }

@@ -21,23 +21,37 @@ extension Builder {
         let context = try BuildContext(directory: request.context)
         let expander = DockerfileExpander(for: dockerfile)
 
-        let total = plan.order.reduce(0) { $0 + 1 + stages.stages[$1].instructions.count }
-        var counter = 0
-        var built: [Int: Stage] = [:]
+        // Step numbers are fixed up front, so stages built side by side still print `[n/N]` in file order.
+        var firstStep: [Int: Int] = [:]
+        var total = 0
         for index in plan.order {
-            let definition = stages.stages[index]
-            counter += 1
-            let fromText = "FROM " + definition.from.source.dropFirst(5).trimmingCharacters(in: .whitespaces)
-            events(.step(index: counter, total: total, text: String(fromText)))
-            var stage = try await base(of: definition, built: built, request: request,
-                                       global: stages.globalEnvironment)
-            events(.done(index: counter, seconds: 0))
-            for instruction in definition.instructions {
-                counter += 1
-                stage = try await apply(instruction, to: stage, step: counter, total: total, expander: expander,
-                                        stages: stages, built: built, context: context, request: request)
+            firstStep[index] = total + 1
+            total += 1 + stages.stages[index].instructions.count
+        }
+        let steps = total
+        var built: [Int: Stage] = [:]
+        // Stages of one wave depend only on earlier waves: they are built at the same time.
+        for wave in plan.waves {
+            let ready = built
+            try await withThrowingTaskGroup(of: (Int, Stage).self) { group in
+                for index in wave {
+                    let definition = stages.stages[index]
+                    let first = firstStep[index] ?? 1
+                    group.addTask {
+                        let fromText = "FROM " + definition.from.source.dropFirst(5).trimmingCharacters(in: .whitespaces)
+                        self.events(.step(index: first, total: steps, text: fromText))
+                        var stage = try await self.base(of: definition, built: ready, request: request,
+                                                        global: stages.globalEnvironment)
+                        for (offset, instruction) in definition.instructions.enumerated() {
+                            stage = try await self.apply(instruction, to: stage, step: first + 1 + offset, total: steps,
+                                                         expander: expander, stages: stages, built: ready,
+                                                         context: context, request: request)
+                        }
+                        return (index, stage)
+                    }
+                }
+                for try await (index, stage) in group { built[index] = stage }
             }
-            built[index] = stage
         }
         guard let final = built[plan.target] else { throw BuilderError.runtime(reason: "the target stage was not built") }
         return try write(final, request: request)
@@ -95,8 +109,13 @@ extension Builder {
         }
     }
 
-    /// Pulls an image (through mirrors, skipping blobs the builder has) into the builder's layout.
+    /// Pulls an image (through mirrors, skipping blobs the builder has) into the builder's layout. Pulls are one at a
+    /// time (they share the layout's index) and each reference is pulled once per build.
     func pull(_ text: String) async throws -> LoadedImage {
+        try await pulls.image(text) { try await self.fetch(text) }
+    }
+
+    func fetch(_ text: String) async throws -> LoadedImage {
         let reference: ImageReference
         do {
             reference = try ImageReference(parsing: text)
@@ -141,5 +160,23 @@ extension Builder {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: epoch.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date())
+    }
+}
+
+/// One pull at a time into the builder's layout, and one per reference, however many stages ask at once.
+actor PullCoordinator {
+    private var pulls: [String: Task<LoadedImage, any Error>] = [:]
+    private var last: Task<LoadedImage, any Error>?
+
+    func image(_ reference: String, _ fetch: @escaping @Sendable () async throws -> LoadedImage) async throws -> LoadedImage {
+        if let pull = pulls[reference] { return try await pull.value }
+        let previous = last
+        let pull = Task {
+            _ = try? await previous?.value
+            return try await fetch()
+        }
+        pulls[reference] = pull
+        last = pull
+        return try await pull.value
     }
 }

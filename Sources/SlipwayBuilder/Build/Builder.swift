@@ -14,6 +14,7 @@ public final class Builder: @unchecked Sendable {
     let images: OCILayout
     let cache: BuildCache
     let runner: RuncRunner
+    let pulls = PullCoordinator()
     /// Where the build's progress goes.
     public var events: @Sendable (BuildEvent) -> Void = { _ in }
 
@@ -36,7 +37,7 @@ public final class Builder: @unchecked Sendable {
     }
 
     /// A stage as the build goes through it.
-    struct Stage {
+    struct Stage: Sendable {
         var index: Int
         var name: String?
         var configuration: ImageConfiguration
@@ -115,7 +116,10 @@ public final class Builder: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: target) {
             try? FileManager.default.removeItem(atPath: upper)
         } else if rename(upper, target) != 0 {
-            throw BuilderError.io(path: target, reason: String(cString: strerror(errno)))
+            guard FileManager.default.fileExists(atPath: target) else {  // else: a parallel step made the same layer
+                throw BuilderError.io(path: target, reason: String(cString: strerror(errno)))
+            }
+            try? FileManager.default.removeItem(atPath: upper)
         }
         return Layer(descriptor: descriptor, diffID: diffID, directory: target)
     }

@@ -11,7 +11,7 @@ public enum OverlayLayers {
     /// Unpacks an OCI layer tar stream into `directory` (which must not exist), in overlayfs form. All or nothing:
     /// the layer is unpacked beside it and renamed into place.
     public static func unpack(_ layer: any ByteReader, into directory: String) throws {
-        let staging = directory + ".partial-\(getpid())"
+        let staging = directory + ".partial-\(UUID().uuidString.prefix(8))"
         try? FileSystem.removeTree(staging)
         do {
             var options = ExtractOptions()
@@ -22,6 +22,11 @@ public enum OverlayLayers {
             try extractor.extractLayer(layer)
             try convertWhiteouts(in: staging)
             guard rename(staging, directory) == 0 else {
+                // Another build unpacked the same layer meanwhile: theirs is as good as ours.
+                if FileManager.default.fileExists(atPath: directory) {
+                    try? FileSystem.removeTree(staging)
+                    return
+                }
                 throw BuilderError.io(path: directory, reason: String(cString: strerror(errno)))
             }
         } catch {

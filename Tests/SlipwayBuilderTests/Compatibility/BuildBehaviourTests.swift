@@ -79,7 +79,8 @@ import Testing
             RUN echo never
             """)
         let output = site.work("failing-out")
-        let result = try run([slipwayExecutable, "build", context, "--tag", "x:1", "--output", "oci:\(output):x"],
+        let result = try run([slipwayExecutable, "build", context, "--tag", "x:1", "--output", "oci:\(output):x",
+                              "--config", site.config],
                              environment: ["SLIPWAY_HOME": site.work("home")])
         #expect(result.status == 1)
         #expect(result.stderr.contains("failed with exit status 3"))
@@ -107,6 +108,33 @@ import Testing
         let result = try site.slipwayBuild(context, arguments: example.arguments)
         #expect(result.result.status != 0, "\(example.name)")
         #expect(result.result.stderr.contains(example.message), "\(example.name): \(result.result.stderr)")
+    }
+
+    @Test func independentStagesAreBuiltAtTheSameTime() throws {
+        let site = try Self.site.get()
+        let context = try site.context("parallel", dockerfile: """
+            FROM @BASE@ AS left
+            RUN cat /proc/uptime > /start && sleep 1 && cat /proc/uptime > /end
+            FROM @BASE@ AS right
+            RUN cat /proc/uptime > /start && sleep 1 && cat /proc/uptime > /end
+            FROM @BASE@
+            COPY --from=left /start /left-start
+            COPY --from=left /end /left-end
+            COPY --from=right /start /right-start
+            COPY --from=right /end /right-end
+            """)
+        let built = try site.slipwayBuild(context)
+        let location = try #require(built.location, "\(built.result.stderr)")
+        let unpacked = site.work("parallel-unpacked")
+        #expect(try run([slipwayExecutable, "image", "unpack", location, unpacked]).status == 0)
+        func uptime(_ name: String) throws -> Double {
+            let text = try String(contentsOfFile: unpacked + "/" + name, encoding: .utf8)
+            return Double(text.split(separator: " ").first ?? "") ?? -1
+        }
+        let (leftStart, leftEnd) = (try uptime("left-start"), try uptime("left-end"))
+        let (rightStart, rightEnd) = (try uptime("right-start"), try uptime("right-end"))
+        #expect(leftStart < rightEnd && rightStart < leftEnd,
+                "the two RUN steps overlap: left \(leftStart)–\(leftEnd), right \(rightStart)–\(rightEnd)")
     }
 
     @Test func secretsReachTheStepButNotTheImage() throws {

@@ -3,12 +3,16 @@ import SlipwayTestSupport
 import Testing
 
 /// What the compatibility tests build against: `slipway serve` holding a busybox base image (Debian's
-/// busybox-static, made with import-rootfs, with users and groups), and a helper that builds one context with
-/// Slipway and with buildah and compares the two images.
+/// busybox-static, made with import-rootfs, with users and groups) as `docker.io/library/busybox`, reached through
+/// the mirror setting (slipway.yml's client.mirrors; registries.conf for buildah), and a helper that builds one
+/// context with Slipway and with buildah and compares the two images.
 final class BuildSite: @unchecked Sendable {
     let work = TemporaryDirectory("slipway-build")
     let server: ServerProcess
-    var base: String { "\(server.address)/library/busybox:latest" }
+    /// Dockerfiles name the base as Docker Hub's, which only the mirror can serve here.
+    let base = "busybox:latest"
+    var config: String { work("slipway.yml") }
+    var registriesConf: String { work("registries.conf") }
 
     init() throws {
         try requireTool("busybox")
@@ -32,7 +36,32 @@ final class BuildSite: @unchecked Sendable {
         let imported = try run([slipwayExecutable, "image", "import-rootfs", root, "--output", layout, "--env",
                                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--cmd", "sh"])
         try #require(imported.status == 0, "\(imported.stderr)")
-        let pushed = try run([slipwayExecutable, "image", "copy", layout, "docker://\(base)"],
+        let pushed = try run([slipwayExecutable, "image", "copy", layout, "docker://\(server.address)/library/busybox:latest"],
+                             environment: ["SLIPWAY_HOME": work("client")])
+        try #require(pushed.status == 0, "\(pushed.stderr)")
+        try work.write("slipway.yml", "client:\n  mirrors:\n    docker.io: [\"\(server.address)\"]\n")
+        try work.write("registries.conf", """
+            unqualified-search-registries = ["docker.io"]
+            [[registry]]
+            prefix = "docker.io"
+            location = "docker.io"
+            [[registry.mirror]]
+            location = "\(server.address)"
+            insecure = true
+            """)
+    }
+
+    /// Pushes the Debian bookworm minbase tree (debootstrap's, made by scripts/test) as `docker.io/library/debian:bookworm`
+    /// through the same mirror.
+    func pushDebian() throws {
+        let tree = ProcessInfo.processInfo.environment["SLIPWAY_TEST_MINBASE"] ?? "/var/cache/slipway-bench/bookworm-minbase"
+        try #require(FileManager.default.fileExists(atPath: tree + "/var/lib/dpkg/status"),
+                     "no Debian minbase tree at \(tree): scripts/test makes it with debootstrap (ensure_minbase)")
+        let layout = "oci:\(work("base")):debian"
+        let imported = try run([slipwayExecutable, "image", "import-rootfs", tree, "--output", layout, "--env",
+                                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--cmd", "bash"])
+        try #require(imported.status == 0, "\(imported.stderr)")
+        let pushed = try run([slipwayExecutable, "image", "copy", layout, "docker://\(server.address)/library/debian:bookworm"],
                              environment: ["SLIPWAY_HOME": work("client")])
         try #require(pushed.status == 0, "\(pushed.stderr)")
     }
@@ -53,7 +82,8 @@ final class BuildSite: @unchecked Sendable {
     /// `slipway build`; returns the oci: location of the result, or the failed result.
     func slipwayBuild(_ context: String, arguments: [String] = [], home: String? = nil) throws -> (location: String?, result: ProcessResult) {
         let location = "oci:\(work("slipway-out")):\(UUID().uuidString.prefix(8).lowercased())"
-        let result = try run([slipwayExecutable, "build", context, "--tag", "test/image:1", "--output", location] + arguments,
+        let result = try run([slipwayExecutable, "build", context, "--tag", "test/image:1", "--output", location,
+                              "--config", config] + arguments,
                              environment: ["SLIPWAY_HOME": home ?? work("home")])
         return (result.status == 0 ? location : nil, result)
     }
@@ -69,7 +99,8 @@ final class BuildSite: @unchecked Sendable {
             Issue.record("slipway build failed: \(built.result.stderr)", sourceLocation: sourceLocation)
             return
         }
-        let theirs = try BuildahOracle.build(context: context, buildArgs: buildahArguments, target: target, in: work)
+        let theirs = try BuildahOracle.build(context: context, buildArgs: buildahArguments, target: target,
+                                             registriesConf: registriesConf, in: work)
         let mine = try BuildahOracle.filesystem(of: ours, in: work)
         var reference = try BuildahOracle.filesystem(of: theirs, in: work)
         for path in Self.buildahMountPoints where mine[path] == nil {

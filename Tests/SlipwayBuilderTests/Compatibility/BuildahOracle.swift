@@ -11,15 +11,16 @@ import Testing
 enum BuildahOracle {
     /// Builds `context` with buildah and writes the image to `oci:LAYOUT:TAG`.
     static func build(context: String, dockerfile: String = "Dockerfile", buildArgs: [String] = [], target: String? = nil,
-                      in work: TemporaryDirectory) throws -> String {
+                      registriesConf: String, in work: TemporaryDirectory) throws -> String {
         try requireTool("buildah")
-        let storage = ["--root", work("buildah/root"), "--runroot", work("buildah/run"), "--storage-driver", "vfs"]
+        let storage = ["--root", work("buildah/root"), "--runroot", work("buildah/run"), "--storage-driver", "overlay"]
         let tag = "slipway-oracle-\(UUID().uuidString.prefix(8).lowercased())"
         var arguments = ["buildah"] + storage + ["bud", "--isolation", "chroot", "--tls-verify=false",
                                                  "--format", "docker", "-f", context + "/" + dockerfile, "-t", tag]
         for argument in buildArgs { arguments += ["--build-arg", argument] }
         if let target { arguments += ["--target", target] }
-        let built = try run(arguments + [context], environment: ["BUILDAH_LAYERS": "false"])
+        let built = try run(arguments + [context], environment: ["BUILDAH_LAYERS": "false",
+                                                                 "CONTAINERS_REGISTRIES_CONF": registriesConf])
         guard built.status == 0 else { throw ServerProcess.ServerError(message: "buildah bud failed:\n\(built.stdout)\(built.stderr)") }
         let layout = "oci:\(work("buildah-out")):\(tag)"
         let pushed = try run(["buildah"] + storage + ["push", tag, layout])
@@ -41,7 +42,7 @@ enum BuildahOracle {
     /// set them differently and Docker's own builders disagree).
     static func filesystem(of location: String, in work: TemporaryDirectory) throws -> [String: Entry] {
         let directory = work("unpacked-\(UUID().uuidString.prefix(8))")
-        let unpacked = try run([slipwayExecutable, "image", "unpack", location, directory])
+        let unpacked = try run([slipwayExecutable, "image", "unpack", location, directory, "--allow-devices"])
         guard unpacked.status == 0 else { throw ServerProcess.ServerError(message: "unpack failed: \(unpacked.stderr)") }
         var entries: [String: Entry] = [:]
         let enumerator = FileManager.default.enumerator(atPath: directory)
@@ -55,6 +56,9 @@ enum BuildahOracle {
                 type = "file"
                 content = Digest(of: try Data(contentsOf: URL(fileURLWithPath: path))).description
             case S_IFDIR: type = "dir"
+            case S_IFCHR, S_IFBLK:
+                type = info.st_mode & S_IFMT == S_IFCHR ? "char" : "block"
+                content = "\(info.st_rdev)"
             case S_IFLNK:
                 type = "symlink"
                 content = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? ""

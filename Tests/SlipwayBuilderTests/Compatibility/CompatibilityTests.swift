@@ -16,6 +16,7 @@ import Testing
     }
 
     static let site = Result { try BuildSite() }
+    static let debian = Result<Void, any Error> { try site.get().pushDebian() }
 
     static let cases: [Case] = [
         Case(name: "single-stage", dockerfile: """
@@ -140,6 +141,18 @@ import Testing
             ADD bundle.tar /opt/bundle/
             ADD plain.txt /opt/plain.txt
             """, files: ["plain.txt": "p\n"]),
+        Case(name: "debian-users-and-steps", dockerfile: """
+            FROM debian:bookworm
+            RUN groupadd -r app && useradd -r -g app -d /srv/app -s /bin/bash app
+            RUN mkdir -p /srv/app/data && chown -R app:app /srv/app
+            COPY --chown=app:app app/ /srv/app/
+            USER app
+            WORKDIR /srv/app
+            RUN perl -e 'open my $f, ">", "data/out.txt"; print $f join(",", 1..50), "\\n";' && id > whoami.txt
+            USER root
+            RUN rm -rf /usr/share/doc/* /var/log/*.log && echo ready > /etc/app-ready
+            CMD ["perl", "/srv/app/main.pl"]
+            """, files: ["app/main.pl": "print \"hello\\n\";\n"]),
         Case(name: "cache-mount", dockerfile: """
             FROM @BASE@
             RUN --mount=type=cache,target=/root/.cache echo cached > /root/.cache/item && ls /root/.cache > /listing
@@ -149,6 +162,7 @@ import Testing
     @Test(arguments: cases)
     func buildsWhatBuildahBuilds(_ example: Case) throws {
         let site = try Self.site.get()
+        if example.dockerfile.contains("FROM debian") { try Self.debian.get() }
         let context = try site.context(example.name, dockerfile: example.dockerfile, files: example.files)
         if example.name == "add-archive" {
             try site.work.write("bundle-src/bin/tool", "#!/bin/sh\n", mode: 0o755)
