@@ -46,7 +46,7 @@ struct SBOMCommand: AsyncParsableCommand {
                                            inventory: inventory, toolVersion: SlipwayCommand.version)
         }
         if let output {
-            try writeAtomically(data, to: output)
+            try writeFileAtomically(output, Array(data))
             note("\(inventory.packages.count) packages written to \(output)")
         } else {
             FileHandle.standardOutput.write(data + Data("\n".utf8))

@@ -85,7 +85,8 @@ struct ScanCommand: AsyncParsableCommand {
         let report = try scanner.scan(inventory, digest: target.descriptor.digest, name: target.name)
         try write(report)
         if let failOn {
-            let failing = report.findings.filter { $0.ignored == nil && $0.severity >= failOn && shown($0) }
+            let isShown = shown()
+            let failing = report.findings.filter { $0.ignored == nil && $0.severity >= failOn && isShown($0) }
             if !failing.isEmpty {
                 note("\(failing.count) finding(s) at or above \(failOn.rawValue) (--fail-on)")
                 throw ExitCode.failure
@@ -93,14 +94,18 @@ struct ScanCommand: AsyncParsableCommand {
         }
     }
 
-    func shown(_ finding: Finding) -> Bool {
-        if ignoreUnfixed, finding.fixedVersion == nil { return false }
-        if let levels = try? severities(), !levels.contains(finding.severity) { return false }
-        return true
+    /// The filter `--severity` and `--ignore-unfixed` ask for (validated already, so the parse cannot fail here).
+    func shown() -> (Finding) -> Bool {
+        let levels = try? severities()
+        return { [ignoreUnfixed] finding in
+            if ignoreUnfixed, finding.fixedVersion == nil { return false }
+            if let levels, !levels.contains(finding.severity) { return false }
+            return true
+        }
     }
 
     func write(_ report: ScanReport) throws {
-        let findings = report.findings.filter(shown)
+        let findings = report.findings.filter(shown())
         let data: Data
         switch format {
         case .table:
@@ -122,7 +127,7 @@ struct ScanCommand: AsyncParsableCommand {
                                                 findings: findings, toolVersion: SlipwayCommand.version)
         }
         if let output {
-            try writeAtomically(data, to: output)
+            try writeFileAtomically(output, Array(data))
             note("report written to \(output)")
         } else {
             FileHandle.standardOutput.write(data)
@@ -140,9 +145,7 @@ struct ScanCommand: AsyncParsableCommand {
             let name = "\(item.repository):\(item.tag)"
             do {
                 let digest = try SlipwayOCI.Digest(parsing: item.digest)
-                guard let record = try state.manifest(digest, in: item.repository) else { continue }
-                let descriptor = SlipwayOCI.Descriptor(mediaType: record.mediaType, digest: digest, size: record.size)
-                let report = try scanner.scan(descriptor, store: store, name: name)
+                guard let report = try scanner.scan(digest: digest, in: item.repository, store: store, name: name) else { continue }
                 rows.append([name, String(item.digest.prefix(19)), report.counts.summary])
             } catch {
                 failed += 1
@@ -159,15 +162,3 @@ struct ScanCommand: AsyncParsableCommand {
 }
 
 extension Severity: ExpressibleByArgument {}
-
-/// Writes a file through a temporary name and a rename, so a reader never sees half of it.
-func writeAtomically(_ data: Data, to path: String) throws {
-    let temporary = path + ".partial-\(getpid())"
-    do {
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw CommandError("cannot write \(path): \(String(cString: strerror(errno)))") }
-    } catch {
-        unlink(temporary)
-        throw error
-    }
-}

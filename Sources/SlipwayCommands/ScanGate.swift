@@ -37,12 +37,11 @@ struct ScanGate: ImageGate {
            let report = try? JSONDecoder().decode(ScanReport.self, from: stored.report) {
             return report
         }
-        guard let record = try state.manifest(digest, in: config.app) else {
+        let scanner = ImageScanner(database: database, state: state, ignore: config.scan.ignore)
+        guard let report = try scanner.scan(digest: digest, in: config.app, store: store, name: "\(config.app)@\(digest)") else {
             throw DeployError("image \(digest) is not in \(config.app); cannot scan it")
         }
-        let scanner = ImageScanner(database: database, state: state, ignore: config.scan.ignore)
-        return try scanner.scan(Descriptor(mediaType: record.mediaType, digest: digest, size: record.size), store: store,
-                                name: "\(config.app)@\(digest)")
+        return report
     }
 
     static func line(_ finding: Finding) -> String {
@@ -71,11 +70,9 @@ struct ScanOnPush: Sendable {
                 do {
                     let database = try VulnerabilityDatabase(path: vulnerabilityDatabase, create: false)
                     let scanner = ImageScanner(database: database, state: state, ignore: config.scan.ignore)
-                    guard let record = try state.manifest(push.digest, in: push.repository) else {
+                    guard let report = try scanner.scan(digest: push.digest, in: push.repository, store: store, name: name) else {
                         return "scanner: \(name) (\(push.digest.short)) is gone; not scanned"
                     }
-                    let descriptor = Descriptor(mediaType: push.mediaType, digest: push.digest, size: record.size)
-                    let report = try scanner.scan(descriptor, store: store, name: name)
                     return "scanned \(name) (\(push.digest.short)): \(report.counts.summary)"
                 } catch {
                     return "scanner: \(name) (\(push.digest.short)) could not be scanned: \(error)"

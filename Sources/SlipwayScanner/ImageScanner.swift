@@ -54,6 +54,13 @@ public struct ImageScanner: Sendable {
         return report
     }
 
+    /// Scans a manifest the registry holds (its media type and size from the state database); nil when the
+    /// repository no longer has it.
+    public func scan(digest: Digest, in repository: String, store: BlobStore, name: String) throws -> ScanReport? {
+        guard let state, let record = try state.manifest(digest, in: repository) else { return nil }
+        return try scan(Descriptor(mediaType: record.mediaType, digest: digest, size: record.size), store: store, name: name)
+    }
+
     /// Reads (or recalls) and matches an image held in `store`.
     public func scan(_ descriptor: Descriptor, store: BlobStore, name: String, now: Date = Date()) throws -> ScanReport {
         try scan(try inventory(of: descriptor, store: store), digest: descriptor.digest, name: name, now: now)

@@ -34,7 +34,7 @@ public struct OCILayout: Sendable {
         }
         try FileSystem.makeDirectories(path)
         let layout = try OCILayout(path: path)
-        try writeAtomically(path + "/" + layoutFile, try CanonicalJSON.encode(LayoutMarker(imageLayoutVersion: layoutVersion)))
+        try writeFileAtomically(path + "/" + layoutFile, try CanonicalJSON.encode(LayoutMarker(imageLayoutVersion: layoutVersion)))
         try layout.writeIndex(ImageIndex(manifests: []))
         return layout
     }
@@ -75,7 +75,7 @@ public struct OCILayout: Sendable {
     }
 
     public func writeIndex(_ index: ImageIndex) throws {
-        try Self.writeAtomically(path + "/" + Self.indexFile, try index.encoded())
+        try writeFileAtomically(path + "/" + Self.indexFile, try index.encoded())
     }
 
     /// Tags in the index (`org.opencontainers.image.ref.name`).
@@ -109,21 +109,23 @@ public struct OCILayout: Sendable {
         return index.manifests[0]
     }
 
-    /// Writes a file through a temporary sibling and a rename, so readers never see part of it.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
-        let temporary = path + ".tmp-\(getpid())"
+}
+
+/// Writes a file through a temporary sibling and a rename, so readers never see part of it. The temporary name is
+/// unique to the call, so writers of the same file in one process (parallel build stages) never collide.
+public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
+    var random = SystemRandomNumberGenerator()
+    let temporary = path + ".tmp-\(getpid())-\(String(random.next(), radix: 36))"
+    do {
+        let file = try FileWriter(path: temporary, mode: 0o644)
+        try file.write(bytes)
+        try file.close(sync: true)
+    } catch {
         unlink(temporary)
-        do {
-            let file = try FileWriter(path: temporary, mode: 0o644)
-            try file.write(bytes)
-            try file.close(sync: true)
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw StoreError.io(path: path, operation: "rename into place", errno: errno)
-        }
+        throw error
+    }
+    guard rename(temporary, path) == 0 else {
+        unlink(temporary)
+        throw StoreError.io(path: path, operation: "rename into place", errno: errno)
     }
 }

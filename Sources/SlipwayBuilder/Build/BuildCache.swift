@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayOCI
+import SlipwayStore
 
 /// The layer cache: a step's key is a hash of its parent's key, the instruction with its arguments expanded, and
 /// the content of what it reads (COPY/ADD sources); an entry says which layer the step made, or that it made none.
@@ -27,9 +28,6 @@ public struct BuildCache: Sendable {
     }
 
     public func record(_ key: Digest, _ entry: Entry) throws {
-        let path = root + "/" + key.hex + ".json"
-        let temporary = path + ".partial-\(UUID().uuidString.prefix(8))"  // stages of one build may record at once
-        try JSONEncoder().encode(entry).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw BuilderError.io(path: path, reason: String(cString: strerror(errno))) }
+        try writeFileAtomically(root + "/" + key.hex + ".json", Array(try JSONEncoder().encode(entry)))
     }
 }

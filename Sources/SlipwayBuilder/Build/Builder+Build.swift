@@ -97,16 +97,22 @@ extension Builder {
             return stage
         case .image(let reference):
             let image = try await pull(reference)
-            var stage = Stage(index: definition.index, name: definition.name, configuration: image.configuration,
-                              key: BuildCache.key(parent: image.descriptor.digest, parts: ["FROM"]))
+            var stage = try imageStage(image, index: definition.index, name: definition.name,
+                                  key: BuildCache.key(parent: image.descriptor.digest, parts: ["FROM"]))
             stage.history = image.configuration.history ?? []
-            for (layer, diffID) in zip(image.manifest.layers, image.configuration.rootfs.diffIDs) {
-                let directory = try layers.unpacked(layer, diffID: diffID) { try images.blobs.reader(for: layer.digest) }
-                stage.layers.append(Layer(descriptor: layer, diffID: diffID, directory: directory))
-            }
             if stage.config.env == nil { stage.config.env = [Self.defaultPath] }
             return stage
         }
+    }
+
+    /// A pulled image as a stage: its configuration, and its layers unpacked (once) for overlay mounts.
+    func imageStage(_ image: LoadedImage, index: Int, name: String?, key: Digest) throws -> Stage {
+        var stage = Stage(index: index, name: name, configuration: image.configuration, key: key)
+        for (layer, diffID) in zip(image.manifest.layers, image.configuration.rootfs.diffIDs) {
+            let directory = try layers.unpacked(layer, diffID: diffID) { try images.blobs.reader(for: layer.digest) }
+            stage.layers.append(Layer(descriptor: layer, diffID: diffID, directory: directory))
+        }
+        return stage
     }
 
     /// Pulls an image (through mirrors, skipping blobs the builder has) into the builder's layout. Pulls are one at a

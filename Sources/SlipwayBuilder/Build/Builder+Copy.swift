@@ -14,12 +14,7 @@ extension Builder {
                 fromStage = stage
             } else {
                 let image = try await pull(from)
-                var imageStage = Stage(index: -1, name: nil, configuration: image.configuration, key: image.descriptor.digest)
-                for (layer, diffID) in zip(image.manifest.layers, image.configuration.rootfs.diffIDs) {
-                    let directory = try layers.unpacked(layer, diffID: diffID) { try images.blobs.reader(for: layer.digest) }
-                    imageStage.layers.append(Layer(descriptor: layer, diffID: diffID, directory: directory))
-                }
-                fromStage = imageStage
+                fromStage = try imageStage(image, index: -1, name: nil, key: image.descriptor.digest)
             }
         }
         let paths = copy.sources.compactMap { if case .path(let path) = $0 { path } else { nil } }
@@ -58,7 +53,7 @@ extension Builder {
                 var writer = TreeCopier(merged: merged, uid: owner.uid, gid: owner.gid, mode: mode)
                 if let fromStage {
                     let view = try readOnlyView(of: fromStage)
-                    defer { view.unmount(); try? FileManager.default.removeItem(atPath: view.upper) }
+                    defer { Self.discard(view) }
                     for path in paths {
                         let source = view.target + "/" + (try BuildContext.clean(path))
                         guard FileManager.default.fileExists(atPath: source) || (try? FileSystem.lstatOrNil(source)) != nil else {

@@ -57,7 +57,7 @@ extension Builder {
                 }
                 mountParts.append("bind:\(source.key):\(mount.source ?? "/"):\(target)")
                 mounts.append(.init(source: "stage:\(source.index):" + (mount.source ?? "/"),
-                                    destination: Self.absolute(target, relativeTo: workingDirectory), readOnly: !mount.readOnly ? false : true))
+                                    destination: Self.absolute(target, relativeTo: workingDirectory), readOnly: true))
             case .tmpfs, .ssh:
                 throw BuilderError.runtime(reason: "\(createdBy): --mount=type=\(mount.type.rawValue) is not supported yet")
             }
@@ -65,13 +65,12 @@ extension Builder {
         let parts = ["RUN", arguments.joined(separator: "\u{0}"), env.joined(separator: "\u{0}"), workingDirectory,
                      stage.config.user ?? "", network.rawValue] + mountParts
         let user = stage.config.user
-        var lastLines: [String] = []
         let collector = LineCollector { [events] line in events(.output(index: step, line: line)) }
         try layerStep(&stage, step: step, parts: parts, createdBy: createdBy, start: start, noCache: request.noCache) { stage in
             try withOverlay(stage) { merged in
                 var resolvedMounts: [RuncRunner.BindMount] = []
                 var stageMounts: [OverlayMount] = []
-                defer { stageMounts.forEach { $0.unmount(); try? FileManager.default.removeItem(atPath: $0.upper) } }
+                defer { stageMounts.forEach(Self.discard) }
                 for mount in mounts {
                     if mount.source.hasPrefix("stage:") {
                         let fields = mount.source.split(separator: ":", maxSplits: 2).map(String.init)
@@ -98,11 +97,16 @@ extension Builder {
                 // Mount points runc had to make are not the command's doing: leave them out of the layer.
                 for path in created.sorted().reversed() { _ = rmdir(merged + path) == 0 || (try? Self.removeIfEmptyFile(merged + path)) == true }
                 if status != 0 {
-                    lastLines = collector.last(12)
-                    throw BuilderError.stepFailed(step: createdBy, status: status, lastLines: lastLines)
+                    throw BuilderError.stepFailed(step: createdBy, status: status, lastLines: collector.last(12))
                 }
             }
         }
+    }
+
+    /// Unmounts a read-only view and removes its step directory.
+    static func discard(_ view: OverlayMount) {
+        view.unmount()
+        try? FileManager.default.removeItem(atPath: (view.upper as NSString).deletingLastPathComponent)
     }
 
     /// Each mount target and its parents (`/run/secrets/x` → `/run`, `/run/secrets`, `/run/secrets/x`).
@@ -134,18 +138,11 @@ extension Builder {
         return built[definition.index]
     }
 
-    /// A stage's filesystem mounted read-only (an overlay of its layers over an empty directory).
+    /// A stage's filesystem mounted read-only; `unmount()` then removing `upper`'s parent cleans it up.
     func readOnlyView(of stage: Stage) throws -> OverlayMount {
         let directory = try stepDirectory()
-        let empty = directory + "/empty"
-        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-        let target = directory + "/view"
-        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        let options = "lowerdir=\((stage.lowerDirectories + [empty]).joined(separator: ":"))"
-        guard mount("overlay", target, "overlay", UInt(MS_RDONLY), options) == 0 else {
-            throw BuilderError.mount(target: target, reason: String(cString: strerror(errno)))
-        }
-        return OverlayMount(target: target, upper: directory)
+        return try OverlayMount.mountReadOnly(lowers: stage.lowerDirectories, empty: directory + "/empty",
+                                              at: directory + "/view")
     }
 }
 

@@ -23,10 +23,10 @@ public struct LayerStore: Sendable {
         if FileManager.default.fileExists(atPath: directory) { return directory }
         let raw = try open()
         let stream: any ByteReader
-        switch layer.mediaType {
-        case MediaType.ociLayer: stream = raw
-        case MediaType.ociLayerGzip, MediaType.dockerLayerGzip, MediaType.dockerForeignLayerGzip: stream = try GzipReader(raw)
-        default:
+        switch MediaType.layerCompression(layer.mediaType) {
+        case .some(.none): stream = raw
+        case .gzip: stream = try GzipReader(raw)
+        case .zstd, nil:
             throw BuilderError.io(path: layer.digest.description, reason: "layer media type \(layer.mediaType) is not supported (gzip or plain tar)")
         }
         try OverlayLayers.unpack(stream, into: directory)

@@ -30,6 +30,22 @@ public struct OverlayMount: Sendable {
         return OverlayMount(target: target, upper: upper)
     }
 
+    /// The layers alone, read-only, at `target` (for COPY --from and bind mounts of another stage). overlayfs needs
+    /// two lower directories when there is no upper one, so `empty` (created here) is always the bottom one.
+    public static func mountReadOnly(lowers: [String], empty: String, at target: String) throws -> OverlayMount {
+        for directory in [empty, target] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let options = "lowerdir=\((lowers + [empty]).joined(separator: ":"))"
+        guard options.utf8.count < 4000 else {
+            throw BuilderError.mount(target: target, reason: "\(lowers.count) layers are more than one overlay mount takes")
+        }
+        guard Glibc.mount("overlay", target, "overlay", UInt(MS_RDONLY), options) == 0 else {
+            throw BuilderError.mount(target: target, reason: String(cString: strerror(errno)))
+        }
+        return OverlayMount(target: target, upper: empty)
+    }
+
     public func unmount() {
         if umount2(target, 0) != 0 { _ = umount2(target, Int32(MNT_DETACH)) }
     }

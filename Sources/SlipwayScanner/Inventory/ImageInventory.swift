@@ -82,11 +82,10 @@ public struct ImageInventory: Codable, Sendable {
                       to files: inout [String: CollectedFile]) throws {
         let raw = try open(layer)
         let stream: any ByteReader
-        switch layer.mediaType {
-        case MediaType.ociLayerGzip, MediaType.dockerLayerGzip, MediaType.dockerForeignLayerGzip:
-            stream = try GzipReader(raw)
-        case MediaType.ociLayer: stream = raw
-        default:
+        switch MediaType.layerCompression(layer.mediaType) {
+        case .gzip: stream = try GzipReader(raw)
+        case .some(.none): stream = raw
+        case .zstd, nil:
             throw ScannerError.layer(digest: layer.digest.description,
                                      reason: "media type \(layer.mediaType) cannot be read (gzip or plain tar only)")
         }
