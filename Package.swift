@@ -71,6 +71,14 @@ let package = Package(
             name: "SlipwayBuilder",
             dependencies: ["SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistryClient", "CSlipwaySystem"]
         ),
+        // The path from a push to an image: webhooks, the built-in git remote, fetching with credentials, the build queue.
+        .target(
+            name: "SlipwayPipeline",
+            dependencies: [
+                "SlipwayOCI", "SlipwayStore", "SlipwayConfig", "SlipwayBuilder", "SlipwayRegistry", "SlipwayRegistryClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "SlipwayAccess", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "SlipwayProxy",
@@ -85,7 +93,7 @@ let package = Package(
             name: "SlipwayCommands",
             dependencies: [
                 "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistry", "SlipwayConfig", "SlipwayRegistryClient",
-                "SlipwayDeploy", "SlipwayProxy", "SlipwayAccess", "SlipwayScanner", "SlipwayBuilder",
+                "SlipwayDeploy", "SlipwayProxy", "SlipwayAccess", "SlipwayScanner", "SlipwayBuilder", "SlipwayPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -126,6 +134,10 @@ let package = Package(
             name: "SlipwayScannerTests",
             dependencies: ["SlipwayScanner", "SlipwayTestSupport", "CSlipwaySQLite"],
             resources: [.copy("Inventory/Fixtures")]
+        ),
+        .testTarget(
+            name: "SlipwayPipelineTests", dependencies: ["SlipwayPipeline", "SlipwayTestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SlipwayDeployTests", dependencies: ["SlipwayDeploy", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayRegistryClientTests", dependencies: ["SlipwayRegistryClient", "SlipwayTestSupport"]),

@@ -81,7 +81,7 @@ struct BuildCommand: AsyncParsableCommand {
         let registry = try client.makeClient()
         let builder = try Builder(root: home.path + "/builder", client: registry)
         let start = Date()
-        builder.events = BuildProgressPrinter().print
+        builder.events = { event in if let line = event.line { note(line) } }
         let result = try await builder.build(request)
         let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
         if let output {
@@ -97,18 +97,5 @@ struct BuildCommand: AsyncParsableCommand {
             note("pushed \(reference)")
         }
         print("\(tag) \(result.descriptor.digest) (built in \(seconds) s)")
-    }
-}
-
-/// Prints build progress as BuildKit's plain output does.
-struct BuildProgressPrinter: Sendable {
-    func print(_ event: BuildEvent) {
-        switch event {
-        case .step(let index, let total, let text): note("[\(index)/\(total)] \(text)")
-        case .cached: note("  CACHED")
-        case .done(_, let seconds): if seconds >= 0.05 { note(String(format: "  done in %.1f s", seconds)) }
-        case .output(_, let line): note("  | \(line)")
-        case .note(let text): note(text)
-        }
     }
 }

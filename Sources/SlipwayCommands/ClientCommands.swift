@@ -16,7 +16,11 @@ struct ClientOptions: ParsableArguments {
 
     func makeClient() throws -> RegistryClient {
         let home = SlipwayHome.fromEnvironment()
-        let settings = try SlipwayConfig.load(path: config ?? home.path + "/slipway.yml")
+        return try Self.makeClient(try SlipwayConfig.load(path: config ?? home.path + "/slipway.yml"), home: home)
+    }
+
+    /// A registry client with the configuration's client settings and the standard credentials.
+    static func makeClient(_ settings: SlipwayConfig, home: SlipwayHome) throws -> RegistryClient {
         var configuration = ClientConfiguration(credentials: .standard(slipwayHome: home.path))
         configuration.mirrors = settings.client.mirrors
         configuration.insecure = Set(settings.client.insecure)

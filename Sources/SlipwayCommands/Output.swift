@@ -15,6 +15,11 @@ func note(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
+/// Writes a line to standard output at once (not buffered): lines of a log being followed.
+func printLine(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 /// Sizes as people read them: `512 B`, `1.5 KiB`, `23.4 MiB`.
 func formatBytes(_ count: Int64) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]

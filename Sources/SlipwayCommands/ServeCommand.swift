@@ -6,6 +6,7 @@ import NIOCore
 import ServiceLifecycle
 import SlipwayConfig
 import SlipwayDeploy
+import SlipwayPipeline
 import SlipwayRegistry
 import SlipwayStore
 
@@ -13,9 +14,11 @@ import SlipwayStore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run Slipway's server: the OCI registry at /v2/ and Prometheus metrics at /metrics.",
+        abstract: "Run Slipway's server: the registry, webhooks, build workers, scanner, proxies and deploys.",
         discussion: """
-            Listens on 127.0.0.1:5000 unless told otherwise; port 0 picks a free port, and the address \
+            One HTTP listener: the OCI registry at /v2/, webhooks at /hooks/github, /hooks/gitlab and /hooks/bitbucket, \
+            Prometheus metrics at /metrics. Build workers (builds.workers, default 1) run the build queue; every tagged \
+            push is scanned; each environment's proxy listens on its own address. Listens on 127.0.0.1:5000 unless told otherwise; port 0 picks a free port, and the address \
             actually bound is printed as "listening on HOST:PORT". Stops gracefully on SIGTERM or SIGINT.
             State lives in $SLIPWAY_HOME (default ~/.slipway).
             """
@@ -79,7 +82,11 @@ struct ServeCommand: AsyncParsableCommand {
                                                         logger: logger)
         }
         let proxies = deploySide?.proxies
+        let webhooks = WebhookReceiver(config: settings, database: registry.database)
         let responder = CallbackResponder<BasicRequestContext> { request, context in
+            if request.uri.path.hasPrefix("/hooks/") {
+                return try await Self.webhook(request, receiver: webhooks)
+            }
             if request.uri.path == "/token" {
                 return try await tokenResponder.respond(to: request, context: context)
             }
@@ -112,11 +119,56 @@ struct ServeCommand: AsyncParsableCommand {
         let pushes = registry.pushes()
         let scanning = Task { await scanOnPush.run(pushes) }
         defer { scanning.cancel() }
+        let building = try startWorkers(settings, home: home, registry: registry)
+        defer { building?.cancel() }
         var services: [any Service] = [app]
         if let control = deploySide?.control { services.append(control) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await proxies?.shutdown()
+    }
+
+    /// The build workers, unless another server on this home runs them (or only the registry runs).
+    func startWorkers(_ settings: SlipwayConfig, home: SlipwayHome, registry: Registry) throws -> Task<Void, Never>? {
+        guard only == nil else { return nil }
+        let paths = PipelinePaths(home: home.path)
+        guard let workers = try BuildWorkers(config: settings, paths: paths, database: registry.database, registry: registry,
+                                             client: try ClientOptions.makeClient(settings, home: home)) else {
+            note("builds: another slipway serve runs the builds of \(home.path) (it holds \(paths.workersLock)); this one runs none")
+            return nil
+        }
+        for line in try workers.requeueInterrupted() { note(line) }
+        note("builds: \(settings.builds.workers) worker(s)")
+        return Task { await workers.run { note($0) } }
+    }
+
+    /// `POST /hooks/HOST`: the body (at most 25 MiB, GitHub's own cap) and headers to the receiver, its answer as JSON.
+    static func webhook(_ request: Request, receiver: WebhookReceiver) async throws -> Response {
+        let name = String(request.uri.path.dropFirst("/hooks/".count))
+        func answer(_ status: Int, _ body: some Encodable) throws -> Response {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return Response(status: .init(code: status), headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+        }
+        guard let host = WebhookHost(rawValue: name) else {
+            return try answer(404, ["message": "no webhook at /hooks/\(name); use /hooks/github, /hooks/gitlab or /hooks/bitbucket"])
+        }
+        guard request.method == .post else { return try answer(405, ["message": "webhooks are POST requests"]) }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 25 << 20)
+        } catch {
+            return try answer(413, ["message": "the webhook body is over 25 MiB"])
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let webhook = WebhookRequest(host: host, headers: headers, body: Array(buffer: body))
+        let response = await Task.detached { receiver.receive(webhook) }.value
+        if response.status >= 400 || !response.builds.isEmpty {
+            note("webhook \(name): \(response.status) \(response.message)")
+        }
+        return try answer(response.status, response)
     }
 
     /// Where the container runtime pulls this registry's images from: loopback when it listens on every address.

@@ -16,7 +16,8 @@ public struct SlipwayCommand: AsyncParsableCommand {
             VersionCommand.self, ServeCommand.self, ImageCommand.self, GCCommand.self, LoginCommand.self, LogoutCommand.self,
             ListImagesCommand.self, TagByCommitCommand.self, TagByBranchCommand.self, DeployCommand.self, RollbackCommand.self,
             StatusCommand.self, HistoryCommand.self, ProxyCommand.self, AccessCommand.self, ShellCommand.self, AuditCommand.self,
-            ScanCommand.self, SBOMCommand.self, VulnDBCommand.self, BuildCommand.self,
+            ScanCommand.self, SBOMCommand.self, VulnDBCommand.self, BuildCommand.self, BuildsCommand.self, BuildCommitCommand.self,
+            RemoteCommand.self,
         ]
     )
 

@@ -13,8 +13,21 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var access = Access()
     public var client = Client()
     public var scan = ScanSettings()
+    public var builds = Builds()
 
     public init() {}
+
+    /// The build queue of `slipway serve` (`builds:`).
+    public struct Builds: Sendable, Equatable {
+        /// Builds run at the same time.
+        public var workers = 1
+        /// A newer push to a branch cancels that branch's builds still queued.
+        public var cancelSuperseded = true
+        /// The network of RUN steps: `host` (as `docker build` gives steps the network) or `none`.
+        public var network: Network = .host
+
+        public enum Network: String, Sendable, CaseIterable { case host, none }
+    }
 
     /// How Slipway reaches other registries (pulls of base images, `slipway image copy`).
     public struct Client: Sendable, Equatable {
@@ -76,6 +89,19 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var tokenFile: String?
         public var deployKeyFile: String?
         public var webhookSecretFile: String?
+        /// Tag pushes build images too (by default they are acknowledged and ignored).
+        public var buildTags = false
+
+        public init(name: String, git: String, branches: [String] = ["*"], tokenFile: String? = nil, deployKeyFile: String? = nil,
+                    webhookSecretFile: String? = nil, buildTags: Bool = false) {
+            self.name = name
+            self.git = git
+            self.branches = branches
+            self.tokenFile = tokenFile
+            self.deployKeyFile = deployKeyFile
+            self.webhookSecretFile = webhookSecretFile
+            self.buildTags = buildTags
+        }
     }
 
     public struct Environment: Sendable, Equatable {
@@ -165,7 +191,7 @@ extension SlipwayConfig {
         }
         var config = SlipwayConfig()
         guard let root else { return config }
-        let top: Set = ["app", "server", "registry", "sources", "environments", "access", "client", "scan"]
+        let top: Set = ["app", "server", "registry", "sources", "environments", "access", "client", "scan", "builds"]
         for (key, node) in try reader.mapping(root, "", allowed: top) {
             switch key {
             case "app":
@@ -198,6 +224,21 @@ extension SlipwayConfig {
                 }
             case "sources":
                 config.sources = try reader.sequence(node, key).map { try parseSource($1, $0, reader) }
+                var seen: Set<String> = []
+                for (index, source) in config.sources.enumerated() where !seen.insert(source.name).inserted {
+                    throw reader.error(node, "sources[\(index)].name", "'\(source.name)' names two sources")
+                }
+            case "builds":
+                for (name, value) in try reader.mapping(node, key, allowed: ["workers", "cancel_superseded", "network"]) {
+                    if name == "workers" {
+                        config.builds.workers = try reader.int(value, "builds.workers", range: 1...64)
+                    } else if name == "network" {
+                        config.builds.network = try reader.choice(value, "builds.network", Builds.Network.self)
+                    } else {
+                        guard let flag = value.bool else { throw reader.error(value, "builds.cancel_superseded", "expected true or false") }
+                        config.builds.cancelSuperseded = flag
+                    }
+                }
             case "environments":
                 for (name, value) in try reader.mapping(node, key) {
                     guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), !name.isEmpty else {
@@ -285,7 +326,7 @@ extension SlipwayConfig {
     private static func parseSource(_ node: Node, _ path: String, _ reader: YAMLReader) throws -> Source {
         var name: String?, git: String?
         var source = Source(name: "", git: "")
-        let allowed: Set = ["name", "git", "branches", "token_file", "deploy_key_file", "webhook_secret_file"]
+        let allowed: Set = ["name", "git", "branches", "token_file", "deploy_key_file", "webhook_secret_file", "build_tags"]
         for (key, value) in try reader.mapping(node, path, allowed: allowed) {
             let keyPath = "\(path).\(key)"
             switch key {
@@ -294,10 +335,16 @@ extension SlipwayConfig {
             case "branches": source.branches = try reader.strings(value, keyPath)
             case "token_file": source.tokenFile = try reader.nonEmptyString(value, keyPath)
             case "deploy_key_file": source.deployKeyFile = try reader.nonEmptyString(value, keyPath)
+            case "build_tags":
+                guard let flag = value.bool else { throw reader.error(value, keyPath, "expected true or false") }
+                source.buildTags = flag
             default: source.webhookSecretFile = try reader.nonEmptyString(value, keyPath)
             }
         }
         guard let name else { throw reader.error(node, "\(path).name", "is required") }
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), !name.hasPrefix(".") else {
+            throw reader.error(node, "\(path).name", "'\(name)' may hold only letters, digits, '-', '_' and '.' (it names a mirror directory)")
+        }
         guard let git else { throw reader.error(node, "\(path).git", "is required") }
         if source.tokenFile != nil, source.deployKeyFile != nil {
             throw reader.error(node, path, "give token_file or deploy_key_file, not both")

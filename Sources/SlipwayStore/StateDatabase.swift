@@ -178,6 +178,36 @@ public final class StateDatabase: Sendable {
                 table.column("inventory", .blob).notNull()
             }
         }
+        migrator.registerMigration("0005-builds") { db in
+            // The build queue: one row per build, its log on disk ($SLIPWAY_HOME/builds/logs/ID.log).
+            try db.create(table: "build") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("source", .text).notNull()
+                table.column("repository", .text).notNull()
+                table.column("ref", .text).notNull()
+                table.column("branch", .text)
+                table.column("commit_id", .text).notNull()
+                table.column("triggered_by", .text).notNull()
+                table.column("delivery", .text)
+                table.column("state", .text).notNull()
+                table.column("queued_at", .datetime).notNull()
+                table.column("started_at", .datetime)
+                table.column("finished_at", .datetime)
+                table.column("digest", .text)
+                table.column("error", .text)
+                table.column("context", .text)
+                table.column("retry_of", .integer)
+                table.column("cancel_requested", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(index: "build_by_state", on: "build", columns: ["state", "id"])
+            // Webhook deliveries seen, so a redelivered event builds once.
+            try db.create(table: "webhook_delivery") { table in
+                table.column("host", .text).notNull()
+                table.column("id", .text).notNull()
+                table.column("received_at", .datetime).notNull()
+                table.primaryKey(["host", "id"])
+            }
+        }
         return migrator
     }
 }

@@ -86,6 +86,18 @@ registry:
                     .environments["s"]?.memoryLimit == 1 << 30)
     }
 
+    @Test func buildsAndSourceOptions() throws {
+        let config = try SlipwayConfig.parse("""
+            sources:
+              - {name: site, git: "git@example.com:acme/site.git", deploy_key_file: /k, build_tags: true, branches: [main]}
+            builds: {workers: 2, cancel_superseded: false, network: none}
+            """)
+        #expect(config.sources == [SlipwayConfig.Source(name: "site", git: "git@example.com:acme/site.git", branches: ["main"],
+                                                        deployKeyFile: "/k", buildTags: true)])
+        #expect(config.builds == SlipwayConfig.Builds(workers: 2, cancelSuperseded: false, network: SlipwayConfig.Builds.Network.none))
+        #expect(try SlipwayConfig.parse("app: x\n").builds == SlipwayConfig.Builds())
+    }
+
     @Test func emptyFileAndMissingFileGiveDefaults() throws {
         #expect(try SlipwayConfig.parse("") == SlipwayConfig())
         #expect(try SlipwayConfig.load(path: "/nonexistent/slipway.yml").server.listen == "127.0.0.1:5000")
@@ -114,6 +126,12 @@ registry:
         ("environments:\n  staging:\n    listen: 127.0.0.1:8000\n    tls: {certificate: /c.pem}\n", 4,
          "environments.staging.tls", "certificate and key"),
         ("app: [1, 2]\n", 1, "app", "expected a string"),
+        ("builds:\n  workers: 0\n", 2, "builds.workers", "1"),
+        ("builds:\n  network: bridge\n", 2, "builds.network", "host, none"),
+        ("builds:\n  cancel_superseded: maybe\n", 2, "builds.cancel_superseded", "true or false"),
+        ("sources:\n  - name: a\n    git: /x\n  - name: a\n    git: /y\n", 2, "sources[1].name", "names two sources"),
+        ("sources:\n  - name: ../a\n    git: /x\n", 2, "sources[0].name", "letters, digits"),
+        ("sources:\n  - name: a\n    git: /x\n    build_tags: often\n", 4, "sources[0].build_tags", "true or false"),
         ("server: {listen: 127.0.0.1:5000\n", 2, "", "not valid YAML"),
     ] as [(String, Int, String, String)])
     func errorsNameLineAndKey(yaml: String, line: Int, key: String, reason: String) {

@@ -36,3 +36,16 @@ public enum BuildEvent: Sendable {
     case output(index: Int, line: String)
     case note(String)
 }
+
+extension BuildEvent {
+    /// The event as a line of BuildKit's plain progress output; nil for a step too quick to mention.
+    public var line: String? {
+        switch self {
+        case .step(let index, let total, let text): "[\(index)/\(total)] \(text)"
+        case .cached: "  CACHED"
+        case .done(_, let seconds): seconds >= 0.05 ? String(format: "  done in %.1f s", seconds) : nil
+        case .output(_, let line): "  | \(line)"
+        case .note(let text): text
+        }
+    }
+}

@@ -43,6 +43,7 @@ extension Builder {
                         var stage = try await self.base(of: definition, built: ready, request: request,
                                                         global: stages.globalEnvironment)
                         for (offset, instruction) in definition.instructions.enumerated() {
+                            if self.runner.isCancelled || Task.isCancelled { throw BuilderError.cancelled }
                             stage = try await self.apply(instruction, to: stage, step: first + 1 + offset, total: steps,
                                                          expander: expander, stages: stages, built: ready,
                                                          context: context, request: request)

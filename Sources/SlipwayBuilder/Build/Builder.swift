@@ -29,6 +29,9 @@ public final class Builder: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: root + "/cache-mounts", withIntermediateDirectories: true)
     }
 
+    /// Stops the build: steps running now are killed, and the build throws `BuilderError.cancelled`.
+    public func cancel() { runner.cancel() }
+
     /// A layer the build has: its blob in `images`, its diff_id, its unpacked directory.
     struct Layer: Sendable {
         var descriptor: Descriptor

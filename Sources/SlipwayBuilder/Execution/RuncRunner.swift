@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs one command in a root filesystem through runc (the Debian package): an OCI runtime bundle with the
 /// namespaces, mounts and capabilities Docker gives a build step, its output streamed line by line.
@@ -40,10 +41,29 @@ public struct RuncRunner: Sendable {
 
     public let runc: String
     public let stateRoot: String
+    /// The containers running now, so a cancelled build can kill them.
+    let containers = RunningContainers()
 
     public init(runc: String = "/usr/sbin/runc", stateRoot: String) {
         self.runc = runc
         self.stateRoot = stateRoot
+    }
+
+    /// Kills every step running now and refuses to start more.
+    public func cancel() {
+        for id in containers.cancel() { kill(id) }
+    }
+
+    public var isCancelled: Bool { containers.isCancelled }
+
+    private func kill(_ id: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: runc)
+        process.arguments = ["--root", stateRoot, "kill", id, "KILL"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        process.waitUntilExit()
     }
 
     /// Runs `step` with `rootfs` as its root; returns the exit status. `output` gets each line printed
@@ -57,6 +77,8 @@ public struct RuncRunner: Sendable {
                                                 options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try config.write(to: URL(fileURLWithPath: bundle + "/config.json"))
         let id = "slipway-build-\(UUID().uuidString.prefix(12).lowercased())"
+        guard containers.insert(id) else { throw BuilderError.cancelled }
+        defer { containers.remove(id) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: runc)
         process.arguments = ["--root", stateRoot, "run", "--bundle", bundle, id]
@@ -85,6 +107,8 @@ public struct RuncRunner: Sendable {
         } catch {
             throw BuilderError.runtime(reason: "cannot start \(runc): \(error)")
         }
+        // A cancel between insert and run finds no container yet: check again once it can.
+        if containers.isCancelled { kill(id) }
         process.waitUntilExit()
         done.wait()
         let delete = Process()
@@ -149,4 +173,30 @@ public struct RuncRunner: Sendable {
             ],
         ]
     }
+}
+
+/// The ids of a runner's running containers, and whether its build was cancelled.
+final class RunningContainers: Sendable {
+    private let state = Mutex<(ids: Set<String>, cancelled: Bool)>(([], false))
+
+    /// Records a container about to start; false once cancelled.
+    func insert(_ id: String) -> Bool {
+        state.withLock { state in
+            guard !state.cancelled else { return false }
+            state.ids.insert(id)
+            return true
+        }
+    }
+
+    func remove(_ id: String) { _ = state.withLock { $0.ids.remove(id) } }
+
+    /// Marks the runner cancelled and returns the containers to kill.
+    func cancel() -> Set<String> {
+        state.withLock { state in
+            state.cancelled = true
+            return state.ids
+        }
+    }
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
 }
