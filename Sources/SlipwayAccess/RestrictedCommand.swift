@@ -13,8 +13,8 @@ public struct RestrictedCommand: Sendable, Equatable {
         ("rollback", false, "rollback [ENV] [--to COMMIT|DIGEST]"),
         ("status", true, "status [ENV] [--json]"),
         ("history", true, "history [ENV] [--json] [--limit N]"),
-        ("builds", true, "builds"),
-        ("scan", true, "scan REF"),
+        ("builds", true, "builds [show ID | logs ID [-f] | cancel ID] [--json] [--limit N]"),
+        ("scan", true, "scan REPOSITORY:TAG [--json]"),
         ("help", true, "help"),
     ]
 
@@ -34,6 +34,9 @@ public struct RestrictedCommand: Sendable, Equatable {
             throw AccessError("refused: a viewer key may not run \(name); it may run \(Self.commands.filter(\.readOnly).map(\.name).joined(separator: ", "))")
         }
         let arguments = Array(words.dropFirst())
+        if name == "builds", arguments.first == "cancel", role == .viewer {
+            throw AccessError("refused: a viewer key may not cancel builds")
+        }
         if let flag = arguments.first(where: { $0.hasPrefix("--") && !["--json", "--limit", "--to", "--override-policy"].contains($0) }) {
             throw AccessError("refused: option \(flag) is not allowed here")
         }

@@ -66,10 +66,13 @@ struct ShellCommand: AsyncParsableCommand {
             print(RestrictedCommand.help(role: role, environment: environment))
             audit("ok", 0)
             return 0
-        case "builds", "scan":
-            FileHandle.standardError.write(Data("slipway: \(command.name) is not available on this Slipway yet\n".utf8))
-            audit("failed: not available", 1)
-            return 1
+        case "scan":
+            // The report as JSON with --json, else the table; no options that write files.
+            let format = command.arguments.contains("--json") ? ["--format", "json"] : []
+            let status = await SlipwayCommand.run(arguments: ["scan"] + command.arguments.filter { $0 != "--json" } + format
+                                                  + ["--config", config])
+            audit(status == 0 ? "ok" : "failed", status)
+            return status
         default:
             let status = await SlipwayCommand.run(arguments: [command.name] + command.arguments + ["--config", config])
             audit(status == 0 ? "ok" : "failed", status)

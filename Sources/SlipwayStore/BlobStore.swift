@@ -35,10 +35,14 @@ public struct BlobStore: BlobStorage {
     public let layout: Layout
     /// Where ingests stage their temporary files: on the same filesystem, so the final rename is atomic.
     public let stagingDirectory: String
+    /// Whether a blob is flushed to disk (fsync) before it becomes visible. A cache that can be rebuilt (the
+    /// builder's own layout) skips it; the registry's store never does.
+    public let durable: Bool
 
-    public init(root: String, layout: Layout = .fanout, stagingDirectory: String? = nil) throws {
+    public init(root: String, layout: Layout = .fanout, stagingDirectory: String? = nil, durable: Bool = true) throws {
         self.root = root
         self.layout = layout
+        self.durable = durable
         self.stagingDirectory = stagingDirectory ?? root + "/ingest"
         try FileSystem.makeDirectories(root)
         try FileSystem.makeDirectories(self.stagingDirectory)
@@ -171,7 +175,7 @@ public final class BlobIngest: ByteWriter {
         }
         guard let file else { throw StoreError.io(path: stagingPath, operation: "commit twice", errno: EBADF) }
         defer { abort() }
-        try file.close(sync: true)
+        try file.close(sync: store.durable)
         self.file = nil
         let digest = digester.finalize()
         if let expectedSize, digester.count != expectedSize {

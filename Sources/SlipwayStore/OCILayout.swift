@@ -19,28 +19,29 @@ public struct OCILayout: Sendable {
         var imageLayoutVersion: String
     }
 
-    private init(path: String) throws {
+    private init(path: String, durable: Bool) throws {
         self.path = path
         // Staging lives outside blobs/ so other tools never see a half-written file there.
-        self.blobs = try BlobStore(root: path + "/blobs", layout: .flat, stagingDirectory: path + "/.slipway-ingest")
+        self.blobs = try BlobStore(root: path + "/blobs", layout: .flat, stagingDirectory: path + "/.slipway-ingest", durable: durable)
     }
 
     /// Opens the layout at `path`, creating an empty one if the directory is absent or empty.
-    public static func openOrCreate(at path: String) throws -> OCILayout {
+    /// `durable: false` skips fsync for blobs (a cache that can be made again).
+    public static func openOrCreate(at path: String, durable: Bool = true) throws -> OCILayout {
         let exists = try FileSystem.lstatOrNil(path + "/" + layoutFile) != nil
-        if exists { return try open(at: path) }
+        if exists { return try open(at: path, durable: durable) }
         if let names = try? FileSystem.list(path), !names.isEmpty {
             throw StoreError.invalidLayout(path: path, reason: "the directory is not empty and has no oci-layout file")
         }
         try FileSystem.makeDirectories(path)
-        let layout = try OCILayout(path: path)
+        let layout = try OCILayout(path: path, durable: durable)
         try writeFileAtomically(path + "/" + layoutFile, try CanonicalJSON.encode(LayoutMarker(imageLayoutVersion: layoutVersion)))
         try layout.writeIndex(ImageIndex(manifests: []))
         return layout
     }
 
     /// Opens an existing layout, checking its marker file.
-    public static func open(at path: String) throws -> OCILayout {
+    public static func open(at path: String, durable: Bool = true) throws -> OCILayout {
         let markerPath = path + "/" + layoutFile
         let bytes: [UInt8]
         do {
@@ -57,7 +58,7 @@ public struct OCILayout: Sendable {
         guard marker.imageLayoutVersion.hasPrefix("1.") else {
             throw StoreError.invalidLayout(path: path, reason: "imageLayoutVersion \(marker.imageLayoutVersion) is not 1.x")
         }
-        return try OCILayout(path: path)
+        return try OCILayout(path: path, durable: durable)
     }
 
     public func index() throws -> ImageIndex {

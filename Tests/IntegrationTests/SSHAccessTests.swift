@@ -69,6 +69,10 @@ import Testing
         #expect(try sshd.ssh(key: victor, "status").status == 0)
         result = try sshd.ssh(key: victor, "run-deploy-and-cleanup")
         #expect(result.status != 0 && result.stderr.contains("a viewer key may not run run-deploy-and-cleanup"), "\(result.stderr)")
+        result = try sshd.ssh(key: victor, "builds --json")
+        #expect(result.status == 0 && result.stdout.hasPrefix("["), "\(result.stdout)\(result.stderr)")
+        result = try sshd.ssh(key: victor, "builds cancel 1")
+        #expect(result.status != 0 && result.stderr.contains("a viewer key may not cancel builds"), "\(result.stderr)")
 
         // No session: the restricted prompt, with the same rules.
         result = try sshd.ssh(key: alice, nil, input: "help\nlist-images\nid\nexit\n")

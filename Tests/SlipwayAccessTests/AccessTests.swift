@@ -28,6 +28,9 @@ import Testing
         #expect(throws: AccessError.self) { try RestrictedCommand(parsing: "run-deploy-and-cleanup", role: .viewer) }
         #expect(throws: AccessError.self) { try RestrictedCommand(parsing: "tag-by-branch main", role: .viewer) }
         #expect(try RestrictedCommand(parsing: "history staging", role: .viewer).name == "history")
+        #expect(try RestrictedCommand(parsing: "builds logs 3 -f", role: .viewer).arguments == ["logs", "3", "-f"])
+        #expect(throws: AccessError.self) { try RestrictedCommand(parsing: "builds cancel 3", role: .viewer) }
+        #expect(try RestrictedCommand(parsing: "builds cancel 3", role: .deployer).name == "builds")
         #expect(!RestrictedCommand.help(role: .viewer, environment: "staging").contains("rollback"))
     }
 }

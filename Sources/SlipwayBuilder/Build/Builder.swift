@@ -22,10 +22,11 @@ public final class Builder: @unchecked Sendable {
         self.root = root
         self.client = client
         layers = try LayerStore(root: root + "/layers")
-        images = try OCILayout.openOrCreate(at: root + "/images")
+        images = try OCILayout.openOrCreate(at: root + "/images", durable: false)  // a cache: no fsync per blob
         cache = try BuildCache(root: root + "/cache")
         runner = RuncRunner(stateRoot: root + "/runc")
         try FileManager.default.createDirectory(atPath: root + "/steps", withIntermediateDirectories: true)
+        Self.removeStaleSteps(in: root + "/steps")
         try FileManager.default.createDirectory(atPath: root + "/cache-mounts", withIntermediateDirectories: true)
     }
 
@@ -83,11 +84,29 @@ public final class Builder: @unchecked Sendable {
         public var tag: String
     }
 
-    /// Makes a fresh step directory: `<root>/steps/<id>/{upper,work,merged}`.
+    /// Makes a fresh step directory: `<root>/steps/<pid>-<id>/{upper,work,merged}`; the pid says whose it is.
     func stepDirectory() throws -> String {
-        let directory = root + "/steps/" + UUID().uuidString.prefix(13).lowercased()
+        let directory = root + "/steps/\(getpid())-" + UUID().uuidString.prefix(13).lowercased()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return directory
+    }
+
+    /// Removes the step directories of builders that died mid-step (a killed server), unmounting what they left
+    /// mounted there first. Those of live processes are left alone: other builds may be running.
+    static func removeStaleSteps(in steps: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: steps) else { return }
+        let mounts = OverlayMount.mountPoints()
+        for name in names {
+            let owner = name.split(separator: "-").first.flatMap { pid_t($0) }
+            if let owner, owner == getpid() || kill(owner, 0) == 0 || errno != ESRCH { continue }
+            let directory = steps + "/" + name
+            // Deepest first, so a mount inside a mount comes off before it.
+            for target in mounts.filter({ $0.hasPrefix(directory + "/") }).sorted(by: { $0.count > $1.count }) {
+                _ = umount2(target, Int32(MNT_DETACH))
+            }
+            guard !OverlayMount.mountPoints().contains(where: { $0.hasPrefix(directory + "/") }) else { continue }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 
     /// Runs `body` with the stage's filesystem mounted read-write at `merged`; the changes `body` makes become a

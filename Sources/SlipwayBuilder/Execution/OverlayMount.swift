@@ -49,4 +49,32 @@ public struct OverlayMount: Sendable {
     public func unmount() {
         if umount2(target, 0) != 0 { _ = umount2(target, Int32(MNT_DETACH)) }
     }
+
+    /// Every mount point in this mount namespace (`/proc/self/mountinfo`, octal escapes undone).
+    static func mountPoints() -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { return nil }
+            return unescape(fields[4])
+        }
+    }
+
+    private static func unescape(_ field: Substring) -> String {
+        var bytes: [UInt8] = []
+        var index = field.utf8.startIndex
+        let utf8 = field.utf8
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "\\"), utf8.distance(from: index, to: utf8.endIndex) >= 4,
+               let value = UInt8(String(decoding: utf8[utf8.index(after: index)..<utf8.index(index, offsetBy: 4)], as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                index = utf8.index(index, offsetBy: 4)
+            } else {
+                bytes.append(byte)
+                index = utf8.index(after: index)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
