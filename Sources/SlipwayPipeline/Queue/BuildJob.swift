@@ -55,7 +55,7 @@ struct BuildJob {
             if build.context == nil { commit = try await fetch(into: workspace) }
             if (try? database.build(id))?.cancelRequested == true { return cancelled() }
             let digest = try await buildAndPush(commit: commit, workspace: workspace, builder: builder)
-            log.write(String(format: "build #\(id) succeeded in %.1f s: \(build.repository)@\(digest)", Date().timeIntervalSince(started)))
+            log.write(String(format: "build #\(id) succeeded in %.2f s: \(build.repository)@\(digest)", Date().timeIntervalSince(started)))
             return Outcome(state: .succeeded, digest: digest)
         } catch {
             watcher.cancel()
