@@ -73,8 +73,11 @@ DOCKERFILE
 seconds() { echo "$2 - $1" | bc; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# Each timed build starts with the page cache written back (sync), so neither tool pays for the other's writes or
+# for the deletions of the run before.
 slipway_build() {  # HOME CONTEXT
     local start end
+    sync
     start=$(date +%s.%N)
     SLIPWAY_HOME="$1" "$slipway" build "$2" --tag bench:1 >/dev/null 2>"$work/slipway-build.log" \
         || { cat "$work/slipway-build.log"; exit 1; }
@@ -82,6 +85,7 @@ slipway_build() {  # HOME CONTEXT
 }
 buildah_build() {  # ROOT CONTEXT [--layers]
     local start end
+    sync
     start=$(date +%s.%N)
     buildah --root "$1/root" --runroot "$1/run" --storage-driver overlay bud --isolation chroot --tls-verify=false \
         ${3:-} -t bench:1 "$2" >"$work/buildah-build.log" 2>&1 || { tail -20 "$work/buildah-build.log"; exit 1; }
@@ -101,11 +105,22 @@ for name in site multi debian; do
     cold_s=(); cold_b=(); warm_s=(); warm_b=()
     for run in $(seq 1 "$runs"); do
         home="$work/slipway-$name-$run"; root="$work/buildah-$name-$run"
-        cold_s+=("$(slipway_build "$home" "$context")")
-        cold_b+=("$(buildah_build "$root" "$context" --layers)")
+        # Who goes first alternates, so neither tool always follows the deletions of the run before.
+        if [ $((run % 2)) = 1 ]; then
+            cold_s+=("$(slipway_build "$home" "$context")")
+            cold_b+=("$(buildah_build "$root" "$context" --layers)")
+        else
+            cold_b+=("$(buildah_build "$root" "$context" --layers)")
+            cold_s+=("$(slipway_build "$home" "$context")")
+        fi
         touch_source "$context" "$run"
-        warm_s+=("$(slipway_build "$home" "$context")")
-        warm_b+=("$(buildah_build "$root" "$context" --layers)")
+        if [ $((run % 2)) = 1 ]; then
+            warm_s+=("$(slipway_build "$home" "$context")")
+            warm_b+=("$(buildah_build "$root" "$context" --layers)")
+        else
+            warm_b+=("$(buildah_build "$root" "$context" --layers)")
+            warm_s+=("$(slipway_build "$home" "$context")")
+        fi
         rm -rf "$home" "$root" 2>/dev/null || true
     done
     for mode in cold warm; do

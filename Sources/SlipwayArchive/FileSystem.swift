@@ -1,3 +1,4 @@
+import CSlipwaySystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -62,6 +63,45 @@ public enum FileSystem {
 
     public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
         guard mkdir(path, mode) == 0 else { throw ArchiveError.io(path: path, operation: "mkdir", errno: errno) }
+    }
+
+    /// Copies a regular file's bytes into a new file at `target` (which must not exist), created with `mode`: the kernel
+    /// copies (copy_file_range), with a read/write loop where it cannot.
+    public static func copyFile(_ source: String, to target: String, mode: mode_t = 0o600) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw ArchiveError.io(path: source, operation: "open", errno: errno) }
+        defer { close(input) }
+        let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard output >= 0 else { throw ArchiveError.io(path: target, operation: "create", errno: errno) }
+        var closed = false
+        defer { if !closed { close(output) } }
+        var kernelCopies = true
+        while kernelCopies {
+            let copied = slipway_copy_file_range(input, output, 1 << 30)
+            if copied == 0 { break }
+            if copied < 0 {
+                guard [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) else {
+                    throw ArchiveError.io(path: target, operation: "copy into", errno: errno)
+                }
+                kernelCopies = false
+            }
+        }
+        if !kernelCopies {
+            var buffer = [UInt8](repeating: 0, count: 1 << 17)
+            while true {
+                let count = read(input, &buffer, buffer.count)
+                if count == 0 { break }
+                guard count > 0 else { throw ArchiveError.io(path: source, operation: "read", errno: errno) }
+                var written = 0
+                while written < count {
+                    let result = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
+                    guard result > 0 else { throw ArchiveError.io(path: target, operation: "write", errno: errno) }
+                    written += result
+                }
+            }
+        }
+        closed = true
+        guard close(output) == 0 else { throw ArchiveError.io(path: target, operation: "close", errno: errno) }
     }
 
     public static func setTimes(_ path: String, seconds: Int64, nanoseconds: Int32) throws {

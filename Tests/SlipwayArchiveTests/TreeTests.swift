@@ -36,6 +36,21 @@ func makeTree(_ dir: TemporaryDirectory, _ name: String) throws {
 }
 
 @Suite struct TreeTests {
+    @Test func copyFileCopiesEveryByteAndNeverOverwrites() throws {
+        let work = TemporaryDirectory("slipway-copyfile")
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<(3 << 20) + 17).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try Data(bytes).write(to: URL(fileURLWithPath: work("source")))
+        try FileSystem.copyFile(work("source"), to: work("copy"), mode: 0o640)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: work("copy"))) == Data(bytes))
+        #expect(try FileSystem.lstatOrNil(work("copy")).map { $0.st_mode & 0o777 } == 0o640)
+        try Data().write(to: URL(fileURLWithPath: work("empty")))
+        try FileSystem.copyFile(work("empty"), to: work("empty-copy"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: work("empty-copy"))).isEmpty)
+        #expect(throws: ArchiveError.self) { try FileSystem.copyFile(work("source"), to: work("copy")) }
+        #expect(throws: ArchiveError.self) { try FileSystem.copyFile(work("missing"), to: work("other")) }
+    }
+
     @Test func sameTreeSameLayer() throws {
         let dir = TemporaryDirectory()
         try makeTree(dir, "a")

@@ -162,8 +162,10 @@ struct TreeCopier {
             lchown(full, uid, gid)
             return
         case S_IFREG:
-            guard FileManager.default.createFile(atPath: full, contents: try Data(contentsOf: URL(fileURLWithPath: source))) else {
-                throw BuilderError.io(path: target, reason: "cannot write")
+            do {
+                try FileSystem.copyFile(source, to: full)
+            } catch {
+                throw BuilderError.io(path: target, reason: "cannot copy \(source): \(error)")
             }
         default:
             return  // devices, fifos and sockets are not copied from a context
