@@ -14,7 +14,8 @@ extension Builder {
             throw BuilderError.io(path: request.dockerfilePath, reason: "cannot read the Dockerfile (\(error.localizedDescription))")
         }
         let dockerfile = try DockerfileParser.parse(text, file: request.dockerfile)
-        let stages = try DockerfileStages(dockerfile, buildArguments: request.buildArgs)
+        let stages = try DockerfileStages(dockerfile, buildArguments: request.buildArgs,
+                                          automaticArguments: Self.platformArguments(Self.hostPlatform))
         let plan = try stages.plan(target: request.target)
         sourceDateEpoch = try Self.epoch(for: request)
         noCache = request.noCache
@@ -97,7 +98,15 @@ extension Builder {
             stage.cmdSet = false  // a CMD of the base stage is inherited: an ENTRYPOINT here resets it
             return stage
         case .image(let reference):
-            let image = try await pull(reference)
+            var platform = Self.hostPlatform
+            if let text = definition.platform {
+                do {
+                    platform = try Platform(parsing: text)
+                } catch {
+                    throw BuilderError.runtime(reason: "FROM --platform=\(text) \(reference): not a platform (OS/ARCH[/VARIANT], e.g. linux/arm64)")
+                }
+            }
+            let image = try await pull(reference, platform: platform)
             var stage = try imageStage(image, index: definition.index, name: definition.name,
                                   key: BuildCache.key(parent: image.descriptor.digest, parts: ["FROM"]))
             stage.history = image.configuration.history ?? []
@@ -118,11 +127,34 @@ extension Builder {
 
     /// Pulls an image (through mirrors, skipping blobs the builder has) into the builder's layout. Pulls are one at a
     /// time (they share the layout's index) and each reference is pulled once per build.
-    func pull(_ text: String) async throws -> LoadedImage {
-        try await pulls.image(text) { try await self.fetch(text) }
+    func pull(_ text: String, platform: Platform = Builder.hostPlatform) async throws -> LoadedImage {
+        try await pulls.image("\(text) \(platform)") { try await self.fetch(text, platform: platform) }
     }
 
-    func fetch(_ text: String) async throws -> LoadedImage {
+    /// The platform this machine runs, as OCI names it: what FROM pulls unless `--platform` says otherwise.
+    static let hostPlatform: Platform = {
+        var system = utsname()
+        uname(&system)
+        let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let names = ["x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le", "s390x": "s390x",
+                     "riscv64": "riscv64", "i686": "386"]
+        return Platform(os: "linux", architecture: names[machine] ?? machine, variant: machine == "armv7l" ? "v7" : nil)
+    }()
+
+    /// BuildKit's predefined platform ARGs (https://docs.docker.com/reference/dockerfile/#automatic-platform-args-in-the-global-scope):
+    /// the build and the target platform are both this machine's.
+    static func platformArguments(_ platform: Platform) -> [String: String] {
+        var values: [String: String] = [:]
+        for prefix in ["BUILD", "TARGET"] {
+            values[prefix + "PLATFORM"] = platform.description
+            values[prefix + "OS"] = platform.os
+            values[prefix + "ARCH"] = platform.architecture
+            values[prefix + "VARIANT"] = platform.variant ?? ""
+        }
+        return values
+    }
+
+    func fetch(_ text: String, platform: Platform) async throws -> LoadedImage {
         let reference: ImageReference
         do {
             reference = try ImageReference(parsing: text)
@@ -131,7 +163,9 @@ extension Builder {
         }
         let descriptor: Descriptor
         do {
-            descriptor = try await ImageCopier(client: client).copy(from: .registry(reference), to: .layout(images, tag: nil))
+            var copier = ImageCopier(client: client)
+            copier.platform = platform
+            descriptor = try await copier.copy(from: .registry(reference), to: .layout(images, tag: nil))
         } catch {
             throw BuilderError.runtime(reason: "FROM \(text): cannot pull the base image: \(error)")
         }

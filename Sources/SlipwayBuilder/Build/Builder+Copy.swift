@@ -44,8 +44,25 @@ extension Builder {
             }
             return value
         }
+        // --exclude patterns (.dockerignore syntax) match paths relative to each source.
+        let excludes: DockerIgnore?
+        do {
+            excludes = copy.excludes.isEmpty ? nil : try DockerIgnore(parsing: copy.excludes.joined(separator: "\n"), dialect: .docker)
+        } catch {
+            throw BuilderError.runtime(reason: "\(createdBy): --exclude: \(error)")
+        }
+        if copy.parents, let pivot = paths.first(where: { ($0.hasPrefix("./") ? String($0.dropFirst(2)) : $0).contains("/./") }) {
+            throw BuilderError.runtime(reason: "\(createdBy): --parents with a ./ pivot (\(pivot)) is not supported; name the path from the context's top")
+        }
         let parts = [isAdd ? "ADD" : "COPY", destination, destinationIsDirectory ? "dir" : "path", copy.chown ?? "",
-                     copy.chmod ?? ""] + contentParts
+                     copy.chmod ?? "", copy.parents ? "parents" : ""] + copy.excludes.map { "exclude:" + $0 } + contentParts
+        /// Whether a path under `root` (a source being copied) survives --exclude.
+        @Sendable func kept(_ path: String, under root: String) -> Bool {
+            guard let excludes, path != root else { return true }
+            let relative = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : (path as NSString).lastPathComponent
+            let isDirectory = (try? FileSystem.lstatOrNil(path)).flatMap { $0 }.map(FileSystem.isDirectory) ?? false
+            return !excludes.isExcluded(relative, isDirectory: isDirectory)
+        }
         let chown = copy.chown
         try layerStep(&stage, step: step, parts: parts, createdBy: createdBy, start: start, noCache: request.noCache) { stage in
             try withOverlay(stage) { merged in
@@ -59,7 +76,8 @@ extension Builder {
                         guard FileManager.default.fileExists(atPath: source) || (try? FileSystem.lstatOrNil(source)) != nil else {
                             throw BuilderError.io(path: path, reason: "not found in stage \(copy.from ?? "")")
                         }
-                        try writer.copy(source, to: destination, intoDirectory: destinationIsDirectory, include: { _ in true })
+                        guard kept(source, under: (source as NSString).deletingLastPathComponent) else { continue }
+                        try writer.copy(source, to: destination, intoDirectory: destinationIsDirectory) { kept($0, under: source) }
                     }
                 } else {
                     for relative in contextSources {
@@ -72,8 +90,18 @@ extension Builder {
                             try extractor.extractLayer(archive)
                             continue
                         }
-                        try writer.copy(source, to: destination, intoDirectory: destinationIsDirectory) { path in
-                            path == source || included.contains(String(path.dropFirst(prefix.count)))
+                        // A file named by a wildcard is matched by its own name; a directory's entries below it.
+                        guard kept(source, under: (source as NSString).deletingLastPathComponent) else { continue }
+                        var target = destination
+                        var intoDirectory = destinationIsDirectory
+                        if copy.parents {
+                            // The source keeps its path from the context's top under the destination.
+                            let isDirectory = (try FileSystem.lstatOrNil(source)).map(FileSystem.isDirectory) ?? false
+                            target = (destination == "/" ? "" : destination) + "/" + (isDirectory ? relative : (relative as NSString).deletingLastPathComponent)
+                            intoDirectory = !isDirectory
+                        }
+                        try writer.copy(source, to: target, intoDirectory: intoDirectory) { path in
+                            (path == source || included.contains(String(path.dropFirst(prefix.count)))) && kept(path, under: source)
                         }
                     }
                 }

@@ -153,4 +153,61 @@ import Testing
         let grep = try run(["grep", "-r", "s3cr3t-value", site.work("home") + "/builder/images"])
         #expect(grep.status == 1, "the secret's value is in no blob")
     }
+
+    @Test func platformArgumentsAndFromPlatform() throws {
+        let site = try Self.site.get()
+        let context = try site.context("platform", dockerfile: """
+            FROM --platform=$BUILDPLATFORM @BASE@ AS build
+            ARG TARGETARCH
+            ARG TARGETPLATFORM
+            RUN echo "$TARGETARCH $TARGETPLATFORM" > /arch
+            FROM @BASE@
+            COPY --from=build /arch /arch
+            """)
+        let built = try site.slipwayBuild(context)
+        let location = try #require(built.location, "\(built.result.stderr)")
+        let unpacked = site.work("platform-unpacked")
+        #expect(try run([slipwayExecutable, "image", "unpack", location, unpacked]).status == 0)
+        let machine = try run(["uname", "-m"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let architecture = ["x86_64": "amd64", "aarch64": "arm64"][machine] ?? machine
+        #expect(try String(contentsOfFile: unpacked + "/arch", encoding: .utf8) == "\(architecture) linux/\(architecture)\n")
+
+        let bad = try site.context("platform-bad", dockerfile: "FROM --platform=nonsense @BASE@\n")
+        let refused = try site.slipwayBuild(bad)
+        #expect(refused.location == nil)
+        #expect(refused.result.stderr.contains("FROM --platform=nonsense") && refused.result.stderr.contains("not a platform"),
+                "\(refused.result.stderr)")
+    }
+
+    @Test func copyExcludeAndParents() throws {
+        let site = try Self.site.get()
+        let context = try site.context("exclude", dockerfile: """
+            FROM @BASE@
+            COPY --exclude=*.log --exclude=cache src/ /app/
+            COPY --exclude=*.md docs/*.txt docs/*.md /notes/
+            COPY --parents lib/a/one.txt lib/b/ /tree/
+            """, files: ["src/main.sh": "echo hi\n", "src/debug.log": "noise\n", "src/cache/blob": "x\n", "src/sub/keep.txt": "k\n",
+                         "src/sub/deep.log": "noise\n", "docs/a.txt": "a\n", "docs/b.md": "b\n",
+                         "lib/a/one.txt": "1\n", "lib/a/two.txt": "2\n", "lib/b/three.txt": "3\n"])
+        let built = try site.slipwayBuild(context)
+        let location = try #require(built.location, "\(built.result.stderr)")
+        let unpacked = site.work("exclude-unpacked")
+        #expect(try run([slipwayExecutable, "image", "unpack", location, unpacked]).status == 0)
+        func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: unpacked + path) }
+        #expect(exists("/app/main.sh") && exists("/app/sub/keep.txt"))
+        #expect(!exists("/app/debug.log") && !exists("/app/cache"))
+        #expect(exists("/app/sub/deep.log"))  // `*` stays in one directory, as in .dockerignore; **/*.log would reach it
+        #expect(exists("/notes/a.txt") && !exists("/notes/b.md"))
+        #expect(exists("/tree/lib/a/one.txt") && !exists("/tree/lib/a/two.txt") && exists("/tree/lib/b/three.txt"))
+        #expect(!exists("/tree/one.txt") && !exists("/tree/three.txt"))
+
+        // The patterns are part of the cache key: another --exclude rebuilds the step.
+        try site.work.write("exclude/Dockerfile", "FROM \(site.base)\nCOPY --exclude=*.sh src/ /app/\n")
+        let again = try site.slipwayBuild(context)
+        let location2 = try #require(again.location, "\(again.result.stderr)")
+        let unpacked2 = site.work("exclude-unpacked-2")
+        #expect(try run([slipwayExecutable, "image", "unpack", location2, unpacked2]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: unpacked2 + "/app/main.sh"))
+        #expect(FileManager.default.fileExists(atPath: unpacked2 + "/app/debug.log"))
+    }
 }
