@@ -19,7 +19,7 @@ ensure_packages() {
 # What building Slipway needs (the Swift toolchain itself is expected on PATH).
 BUILD_PACKAGES=(zlib1g-dev libsqlite3-dev libcrypt-dev git)
 # What the tests and the main job talk to.
-RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-static docker.io runc tini buildah apache2-utils openssl python3 openssh-server openssh-client zip)
+RUNTIME_PACKAGES=(skopeo tar gzip diffutils time curl ca-certificates busybox-static docker.io runc tini buildah apache2-utils openssl python3 openssh-server openssh-client zip xz-utils bzip2 zstd)
 # Toolchains the scanner's tests build real Go binaries and Java archives with.
 TEST_PACKAGES=(golang-go openjdk-17-jdk-headless)
 

@@ -113,14 +113,61 @@ extension Builder {
         }
     }
 
-    /// ADD unpacks local tar archives (plain or gzip) instead of copying them.
+    /// ADD unpacks local tar archives instead of copying them: plain, gzip, and — through Debian's xz, bzip2 and zstd
+    /// programs — xz, bzip2 and zstd, the compressions Docker recognises by their first bytes.
     static func localArchive(_ path: String) throws -> (any ByteReader)? {
         guard let info = try FileSystem.lstatOrNil(path), info.st_mode & S_IFMT == S_IFREG else { return nil }
         let reader = try FileReader(path: path)
         let head = try reader.read(upTo: 512)
         if head.starts(with: [0x1F, 0x8B]) { return try GzipReader(try FileReader(path: path)) }
+        if head.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return try DecompressingReader(program: "xz", file: path) }
+        if head.starts(with: Array("BZh".utf8)) { return try DecompressingReader(program: "bzip2", file: path) }
+        if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return try DecompressingReader(program: "zstd", file: path) }
         if head.count >= 262, Array(head[257..<262]) == Array("ustar".utf8) { return try FileReader(path: path) }
         return nil
+    }
+}
+
+/// A compressed file read through its decompressor (`xz -dc FILE`): its output as a stream, its failure an error
+/// naming the file.
+final class DecompressingReader: ByteReader {
+    private let process = Process()
+    private let output: FileHandle
+    private let errors = Pipe()
+    private let file: String
+    private let program: String
+
+    init(program: String, file: String) throws {
+        self.program = program
+        self.file = file
+        let path = "/usr/bin/" + program
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw BuilderError.io(path: file, reason: "\(program)-compressed, and \(path) is missing (Debian: \(program == "xz" ? "xz-utils" : program))")
+        }
+        let pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-dc", "--", file]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = pipe
+        process.standardError = errors
+        output = pipe.fileHandleForReading
+        try process.run()
+    }
+
+    func read(upTo maxLength: Int) throws -> [UInt8] {
+        let data = try output.read(upToCount: maxLength) ?? Data()
+        if data.isEmpty {
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw BuilderError.io(path: file, reason: "\(program) could not decompress it: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+            }
+        }
+        return [UInt8](data)
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
     }
 }
 

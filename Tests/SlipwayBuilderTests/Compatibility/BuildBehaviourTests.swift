@@ -210,4 +210,46 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: unpacked2 + "/app/main.sh"))
         #expect(FileManager.default.fileExists(atPath: unpacked2 + "/app/debug.log"))
     }
+
+    @Test func addUnpacksZstdArchivesAndNamesABrokenOne() throws {
+        let site = try Self.site.get()
+        let context = try site.context("zstd", dockerfile: "FROM @BASE@\nADD bundle.tar.zst /opt/z/\n", files: ["src/hello.txt": "hello\n"])
+        for command in ["tar -C src -cf bundle.tar .", "zstd -q bundle.tar -o bundle.tar.zst", "rm -r src bundle.tar"] {
+            let result = try run(["sh", "-c", command], directory: context)
+            try #require(result.status == 0, "\(command): \(result.stderr)")
+        }
+        let built = try site.slipwayBuild(context)
+        let location = try #require(built.location, "\(built.result.stderr)")
+        let unpacked = site.work("zstd-unpacked")
+        #expect(try run([slipwayExecutable, "image", "unpack", location, unpacked]).status == 0)
+        #expect(try String(contentsOfFile: unpacked + "/opt/z/hello.txt", encoding: .utf8) == "hello\n")
+
+        // xz's magic, then garbage: the decompressor's complaint, with the file.
+        try Data([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00] + Array("not really xz".utf8)).write(to: URL(fileURLWithPath: context + "/bundle.tar.zst"))
+        let broken = try site.slipwayBuild(context)
+        #expect(broken.location == nil)
+        #expect(broken.result.stderr.contains("bundle.tar.zst") && broken.result.stderr.contains("xz could not decompress it"),
+                "\(broken.result.stderr)")
+    }
+
+    @Test func pushSendsTheImageAndAFailedBuildSendsNothing() throws {
+        let site = try Self.site.get()
+        let context = try site.context("push", dockerfile: "FROM @BASE@\nCOPY hello.txt /\n", files: ["hello.txt": "hi\n"])
+        let reference = "\(site.server.address)/pushed/app:v1"
+        let result = try run([slipwayExecutable, "build", context, "--tag", reference, "--push", "--config", site.config],
+                             environment: ["SLIPWAY_HOME": site.work("push-home")])
+        #expect(result.status == 0 && result.stderr.contains("pushed \(reference)"), "\(result.stderr)")
+        let built = try #require(digest(result.stdout), "\(result.stdout)")
+        let inspected = try run(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(reference)"])
+        #expect(inspected.status == 0 && inspected.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == built,
+                "\(inspected.stdout)\(inspected.stderr)")
+
+        try site.work.write("push/Dockerfile", "FROM \(site.base)\nCOPY hello.txt /\nRUN false\n")
+        let failing = "\(site.server.address)/pushed/app:v2"
+        let failed = try run([slipwayExecutable, "build", context, "--tag", failing, "--push", "--config", site.config],
+                             environment: ["SLIPWAY_HOME": site.work("push-home")])
+        #expect(failed.status == 1 && !failed.stderr.contains("pushed"), "\(failed.stderr)")
+        let tags = try run(["skopeo", "list-tags", "--tls-verify=false", "docker://\(site.server.address)/pushed/app"])
+        #expect(tags.status == 0 && tags.stdout.contains("v1") && !tags.stdout.contains("v2"), "\(tags.stdout)\(tags.stderr)")
+    }
 }

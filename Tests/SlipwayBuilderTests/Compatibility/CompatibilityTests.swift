@@ -139,6 +139,9 @@ import Testing
         Case(name: "add-archive", dockerfile: """
             FROM @BASE@
             ADD bundle.tar /opt/bundle/
+            ADD bundle.tar.gz /opt/gz/
+            ADD bundle.tar.xz /opt/xz/
+            ADD bundle.tar.bz2 /opt/bz2/
             ADD plain.txt /opt/plain.txt
             """, files: ["plain.txt": "p\n"]),
         Case(name: "debian-users-and-steps", dockerfile: """
@@ -169,6 +172,10 @@ import Testing
             try site.work.write("bundle-src/share/doc.txt", "doc\n")
             let tar = try run(["tar", "-C", site.work("bundle-src"), "--owner=0", "--group=0", "-cf", context + "/bundle.tar", "."])
             try #require(tar.status == 0, "\(tar.stderr)")
+            for (suffix, program) in [("gz", "gzip"), ("xz", "xz"), ("bz2", "bzip2")] {
+                let compressed = try run(["sh", "-c", "\(program) -c < bundle.tar > bundle.tar.\(suffix)"], directory: context)
+                try #require(compressed.status == 0, "\(compressed.stderr)")
+            }
         }
         try site.expectSameAsBuildah(context, slipwayArguments: example.buildArgs.flatMap { ["--build-arg", $0] },
                                      buildahArguments: example.buildArgs, target: example.target)
