@@ -69,7 +69,10 @@ let package = Package(
         // Dockerfile builds: the parser (pure), layers in overlayfs form, RUN steps through runc.
         .target(
             name: "SlipwayBuilder",
-            dependencies: ["SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistryClient", "CSlipwaySystem"]
+            dependencies: [
+                "SlipwayOCI", "SlipwayArchive", "SlipwayStore", "SlipwayRegistryClient", "CSlipwaySystem",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         // The path from a push to an image: webhooks, the built-in git remote, fetching with credentials, the build queue.
         .target(

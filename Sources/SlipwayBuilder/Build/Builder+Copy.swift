@@ -17,17 +17,26 @@ extension Builder {
                 fromStage = try imageStage(image, index: -1, name: nil, key: image.descriptor.digest)
             }
         }
-        let paths = copy.sources.compactMap { if case .path(let path) = $0 { path } else { nil } }
-        for path in paths where isAdd && (path.hasPrefix("http://") || path.hasPrefix("https://") || path.hasPrefix("git@")) {
-            throw BuilderError.runtime(reason: "\(createdBy): ADD from a URL is not supported yet; fetch it in a RUN step")
+        let allPaths = copy.sources.compactMap { if case .path(let path) = $0 { path } else { nil } }
+        for path in allPaths where path.hasPrefix("git@") || (RemoteSource.isRemote(path) && (path.hasSuffix(".git") || path.contains(".git#"))) {
+            throw BuilderError.runtime(reason: "\(createdBy): ADD of a git repository is not supported; clone it in a RUN step")
         }
-        var contentParts: [String] = []
+        if !isAdd, let url = allPaths.first(where: RemoteSource.isRemote) {
+            throw BuilderError.runtime(reason: "\(createdBy): COPY cannot take a URL (\(url)); use ADD")
+        }
+        let paths = allPaths.filter { !RemoteSource.isRemote($0) }
+        var remotes: [RemoteSource] = []
+        defer { for remote in remotes { unlink(remote.file) } }
+        for url in allPaths where RemoteSource.isRemote(url) {
+            remotes.append(try await RemoteSource.download(url, into: root + "/downloads", checksum: copy.checksum, step: createdBy))
+        }
+        var contentParts: [String] = remotes.map { "url:\($0.url):\($0.digest)" }
         var contextSources: [String] = []
         if let fromStage {
-            contentParts = ["from:\(fromStage.key)"] + paths
-        } else {
+            contentParts += ["from:\(fromStage.key)"] + paths
+        } else if !paths.isEmpty {
             contextSources = try paths.flatMap { try context.resolve($0) }
-            contentParts = [try context.digest(of: contextSources)]
+            contentParts += [try context.digest(of: contextSources)]
         }
         var environment = stage.environment
         for (name, value) in stage.arguments where environment[name] == nil { environment[name] = value }
@@ -104,6 +113,9 @@ extension Builder {
                             (path == source || included.contains(String(path.dropFirst(prefix.count)))) && kept(path, under: source)
                         }
                     }
+                }
+                for remote in remotes {
+                    try writer.download(remote, to: destinationIsDirectory ? destination + "/" + remote.fileName : destination)
                 }
                 for heredoc in heredocs {
                     let target = destinationIsDirectory || heredocs.count > 1 ? destination + "/" + heredoc.name : destination
@@ -248,6 +260,27 @@ struct TreeCopier {
         chown(full, uid, gid)
         chmod(full, permissions)
         try FileSystem.setTimes(full, seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int32(info.st_mtim.tv_nsec))
+    }
+
+    /// A downloaded file (ADD URL): 0600 (or --chmod), owned by `uid:gid`, dated by its Last-Modified.
+    func download(_ remote: RemoteSource, to target: String) throws {
+        try makeDirectories((target as NSString).deletingLastPathComponent)
+        let full = merged + target
+        if let existing = try FileSystem.lstatOrNil(full) {
+            guard !FileSystem.isDirectory(existing) else {
+                throw BuilderError.io(path: target, reason: "is a directory; end the destination with / to download into it")
+            }
+            try FileSystem.removeTree(full)
+        }
+        do {
+            try FileSystem.copyFile(remote.file, to: full)
+        } catch {
+            throw BuilderError.io(path: target, reason: "cannot write the download of \(remote.url): \(error)")
+        }
+        chown(full, uid, gid)
+        chmod(full, mode ?? 0o600)
+        let time = remote.lastModified ?? Date()
+        try FileSystem.setTimes(full, seconds: Int64(time.timeIntervalSince1970), nanoseconds: 0)
     }
 
     /// A heredoc file: 0644 (or --chmod), owned by `uid:gid`.

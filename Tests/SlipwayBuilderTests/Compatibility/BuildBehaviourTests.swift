@@ -252,4 +252,33 @@ import Testing
         let tags = try run(["skopeo", "list-tags", "--tls-verify=false", "docker://\(site.server.address)/pushed/app"])
         #expect(tags.status == 0 && tags.stdout.contains("v1") && !tags.stdout.contains("v2"), "\(tags.stdout)\(tags.stderr)")
     }
+
+    @Test func addFromAURLChecksItsDigestAndSaysWhatWentWrong() throws {
+        let site = try Self.site.get()
+        try site.work.write("downloads/app.conf", "setting = 1\n")
+        let server = try HTTPFileServer(directory: site.work("downloads"))
+        let url = "http://127.0.0.1:\(server.port)/app.conf"
+        let digest = "sha256:" + (try run(["sha256sum", site.work("downloads/app.conf")]).stdout.prefix(64))
+        let context = try site.context("add-checksum", dockerfile: """
+            FROM @BASE@
+            ADD --checksum=\(digest) --chmod=644 \(url) /etc/app.conf
+            """)
+        let built = try site.slipwayBuild(context)
+        let location = try #require(built.location, "\(built.result.stderr)")
+        let unpacked = site.work("add-checksum-unpacked")
+        #expect(try run([slipwayExecutable, "image", "unpack", location, unpacked]).status == 0)
+        #expect(try String(contentsOfFile: unpacked + "/etc/app.conf", encoding: .utf8) == "setting = 1\n")
+        #expect(try FileManager.default.attributesOfItem(atPath: unpacked + "/etc/app.conf")[.posixPermissions] as? Int == 0o644)
+
+        // The file changes on the server: the digest no longer matches, and the build says so.
+        try site.work.write("downloads/app.conf", "setting = 2\n")
+        let mismatch = try site.slipwayBuild(context)
+        #expect(mismatch.location == nil && mismatch.result.stderr.contains("not the --checksum \(digest)"), "\(mismatch.result.stderr)")
+        try site.work.write("add-checksum/Dockerfile", "FROM \(site.base)\nADD http://127.0.0.1:\(server.port)/missing.txt /\n")
+        let missing = try site.slipwayBuild(context)
+        #expect(missing.location == nil && missing.result.stderr.contains("answered 404"), "\(missing.result.stderr)")
+        try site.work.write("add-checksum/Dockerfile", "FROM \(site.base)\nCOPY \(url) /\n")
+        let copy = try site.slipwayBuild(context)
+        #expect(copy.location == nil && copy.result.stderr.contains("COPY cannot take a URL"), "\(copy.result.stderr)")
+    }
 }

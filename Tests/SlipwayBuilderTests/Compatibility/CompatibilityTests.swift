@@ -181,6 +181,24 @@ import Testing
                                      buildahArguments: example.buildArgs, target: example.target)
     }
 
+    /// ADD of URLs, served by Python's http.server on loopback: downloaded, not unpacked, named by the URL in a
+    /// directory destination.
+    @Test func addFromURLsAsBuildahDoes() throws {
+        let site = try Self.site.get()
+        let files = site.work("served")
+        try site.work.write("served/files/tool.sh", "#!/bin/sh\necho tool\n", mode: 0o755)
+        let tar = try run(["sh", "-c", "mkdir -p t && echo x > t/x && tar -czf served/files/data.tar.gz -C t ."], directory: site.work.path)
+        try #require(tar.status == 0, "\(tar.stderr)")
+        let server = try HTTPFileServer(directory: files)
+        let context = try site.context("add-url", dockerfile: """
+            FROM @BASE@
+            ADD http://127.0.0.1:\(server.port)/files/tool.sh /opt/
+            ADD http://127.0.0.1:\(server.port)/files/data.tar.gz /opt/data.tar.gz
+            ADD http://127.0.0.1:\(server.port)/files/tool.sh /usr/local/bin/tool
+            """)
+        try site.expectSameAsBuildah(context)
+    }
+
     /// buildah 1.28 (Debian 12's) has no heredoc support, so heredocs are checked against what the Dockerfile
     /// reference says they make.
     @Test func heredocsMakeTheFilesTheReferenceDescribes() throws {
@@ -207,5 +225,33 @@ import Testing
         #expect(try String(contentsOfFile: unpacked + "/opt/app/one.txt", encoding: .utf8) == "hello world\n")
         #expect(try String(contentsOfFile: unpacked + "/opt/app/config.ini", encoding: .utf8) == "[server]\nport = 8080\n")
         #expect(try String(contentsOfFile: unpacked + "/opt/app/two.txt", encoding: .utf8) == "literal $HOME\n")
+    }
+}
+
+/// Python's http.server on a free loopback port, serving a directory; killed when released.
+final class HTTPFileServer: @unchecked Sendable {
+    let port: Int
+    private let process = Process()
+
+    init(directory: String) throws {
+        port = try freePort()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", directory]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if (try? run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.status == 0 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        throw ServerProcess.ServerError(message: "python3 -m http.server did not answer on port \(port)")
+    }
+
+    // SIGKILL: children of the test process may have SIGTERM blocked.
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 }
