@@ -389,6 +389,31 @@ import Testing
         #expect(try site.build(2).state == "failed")
     }
 
+    /// A push whose build is cut short by a server stopping (SIGTERM) waits for the build that repeats it on the next
+    /// start, with the code the push brought, and is accepted when that one succeeds.
+    @Test func aPushOutlivesAServerRestart() throws {
+        let work = TemporaryDirectory("slipway-pipeline")
+        let repository = try AppRepository(work("app"))
+        let commit = try repository.commit(.sleeps(3), "slow")
+        let site = try BuildSite(work: work)
+        defer { unmountAll(under: site.server.home.path) }
+        let remote = try site.createRemote()
+        let push = try BackgroundProcess(["git", "-C", repository.path, "push", remote, "main"], readyLine: "remote: queued build #1",
+                                         readyOnStandardError: true)
+        try site.waitForLog(1, containing: #"RUN ["/bin/busybox", "sleep", "3"]"#)
+        try site.restart(gracefully: true)
+        let output = push.finish(timeout: 120)
+        #expect(output.contains("build #1 was interrupted; following build #2") && output.contains("build #2 succeeded"),
+                "\(output)\n\(site.server.log)")
+        #expect(try branchHead(remote) == commit, "the push was not accepted:\n\(output)")
+        #expect(try site.build(1).state == "interrupted")
+        let retry = try site.build(2)
+        #expect(retry.state == "succeeded" && retry.retryOf == 1 && retry.commit == commit, "\(retry)")
+        #expect(try site.tags().contains(commit))
+        let contexts = (try? FileManager.default.contentsOfDirectory(atPath: site.server.home("home/builds/contexts"))) ?? []
+        #expect(contexts.isEmpty, "prepared workspaces left: \(contexts)")
+    }
+
     @Test func pushingToTheRemoteOverSSH() throws {
         let work = TemporaryDirectory("slipway-pipeline")
         let sshd = try SSHServer()
@@ -615,9 +640,9 @@ final class BuildSite: @unchecked Sendable {
         server = try ServerProcess(arguments: ["--config", work("slipway.yml")], environment: environment)
     }
 
-    /// Kills the server (SIGKILL) and starts another on the same state.
-    func restart() throws {
-        server.kill()
+    /// Kills the server (SIGKILL; SIGTERM when `gracefully`) and starts another on the same state.
+    func restart(gracefully: Bool = false) throws {
+        if gracefully { _ = server.stop() } else { server.kill() }
         server = try ServerProcess(arguments: ["--config", config], environment: environment, home: server.home)
     }
 

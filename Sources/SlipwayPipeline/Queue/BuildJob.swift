@@ -18,6 +18,12 @@ struct BuildJob {
     let client: RegistryClient
     let log: BuildLogWriter
 
+    /// Where the code is: the remote's prepared workspace, else one this build fetches into. The queue removes it
+    /// once the build has ended for good (a build stopped with the server keeps it for its repeat).
+    static func workspace(of build: BuildRecord, paths: PipelinePaths) -> BuildWorkspace {
+        build.context.map { BuildWorkspace(root: $0) } ?? paths.workspace(build.id ?? 0)
+    }
+
     /// How the build ended, for the queue.
     struct Outcome {
         var state: BuildRecord.State
@@ -29,8 +35,7 @@ struct BuildJob {
         let id = build.id ?? 0
         let started = Date()
         log.write("build #\(id): \(build.source) \(build.ref) at \(build.commit) (\(build.trigger))")
-        let workspace = build.context.map { BuildWorkspace(root: $0) } ?? paths.workspace(id)
-        defer { workspace.remove() }
+        let workspace = Self.workspace(of: build, paths: paths)
         let builder: Builder
         do {
             builder = try Builder(root: paths.builder, client: client)

@@ -63,6 +63,7 @@ public final class BuildWorkers: Sendable {
             report("build #\(id) started: \(build.source) \(build.ref) \(build.commit.prefix(12))")
             let outcome: BuildJob.Outcome
             var writer: BuildLogWriter?
+            let workspace = BuildJob.workspace(of: build, paths: paths)
             do {
                 let log = try paths.logs.writer(id)
                 writer = log
@@ -77,6 +78,7 @@ public final class BuildWorkers: Sendable {
                 report("build #\(id) stopped with the server; it is queued again when the server starts")
                 return
             }
+            workspace.remove()
             do {
                 try database.finishBuild(id, state: outcome.state, digest: outcome.digest?.description, error: outcome.error)
             } catch {
