@@ -65,6 +65,36 @@ public enum FileSystem {
         guard mkdir(path, mode) == 0 else { throw ArchiveError.io(path: path, operation: "mkdir", errno: errno) }
     }
 
+    /// `path` resolved inside `root` as if `root` were `/` (the securejoin rule): `..` stops at the root, a symlink's
+    /// absolute target starts again from the root, and nothing ever leads outside. Missing components are kept as
+    /// written. The final component is followed only when `followFinal`. Returns the path relative to `root` ("" for
+    /// the root itself), with no symlink left in it (but perhaps the last component).
+    public static func resolveInRoot(_ root: String, _ path: String, followFinal: Bool = true) throws -> String {
+        var resolved: [String] = []
+        var pending = path.split(separator: "/").map(String.init).reversed() as [String]
+        var links = 0
+        while let component = pending.popLast() {
+            switch component {
+            case "", ".": continue
+            case "..":
+                if !resolved.isEmpty { resolved.removeLast() }
+                continue
+            default: break
+            }
+            let candidate = root + "/" + (resolved + [component]).joined(separator: "/")
+            guard let info = try lstatOrNil(candidate), isSymlink(info), followFinal || !pending.isEmpty else {
+                resolved.append(component)
+                continue
+            }
+            links += 1
+            guard links <= 40 else { throw ArchiveError.io(path: path, operation: "resolve", errno: ELOOP) }
+            let target = try readLink(candidate)
+            if target.hasPrefix("/") { resolved = [] }
+            pending += target.split(separator: "/").map(String.init).reversed()
+        }
+        return resolved.joined(separator: "/")
+    }
+
     /// Copies a regular file's bytes into a new file at `target` (which must not exist), created with `mode`: the kernel
     /// copies (copy_file_range), with a read/write loop where it cannot.
     public static func copyFile(_ source: String, to target: String, mode: mode_t = 0o600) throws {

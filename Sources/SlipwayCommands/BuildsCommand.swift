@@ -82,7 +82,9 @@ struct BuildsCommand: AsyncParsableCommand {
             guard try database.build(id) != nil else { throw CommandError("there is no build #\(id)") }
             let logs = PipelinePaths(home: options.home.path).logs
             if follow {
-                let end = try await logs.follow(id, database: database) { printLine($0) }
+                let end = try await logs.follow(id, database: database, serverLock: PipelinePaths(home: options.home.path).workersLock) {
+                    printLine($0)
+                }
                 guard end.state == .succeeded else { throw ExitCode.failure }
                 return
             }
@@ -191,7 +193,8 @@ struct BuildCommitCommand: AsyncParsableCommand {
         }
         printLine("queued build #\(id): \(source) \(commit)")
         guard wait else { return }
-        let end = try await PipelinePaths(home: options.home.path).logs.follow(id, database: database) { printLine($0) }
+        let paths = PipelinePaths(home: options.home.path)
+        let end = try await paths.logs.follow(id, database: database, serverLock: paths.workersLock) { printLine($0) }
         guard end.state == .succeeded else { throw ExitCode.failure }
     }
 }

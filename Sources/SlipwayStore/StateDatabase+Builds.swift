@@ -184,6 +184,11 @@ extension StateDatabase {
     public func requeueInterruptedBuilds() throws -> [(interrupted: BuildRecord, requeued: BuildRecord)] {
         try writer.write { db in
             var result: [(BuildRecord, BuildRecord)] = []
+            // One that was asked to stop is not repeated: it ends cancelled.
+            try db.execute(sql: """
+                UPDATE build SET state = 'cancelled', finished_at = ?, error = 'cancelled by `slipway builds cancel`'
+                WHERE state = 'running' AND cancel_requested = 1
+                """, arguments: [Date()])
             for var build in try BuildRecord.fetchAll(db, sql: "SELECT * FROM build WHERE state = 'running' ORDER BY id") {
                 var retry = BuildRecord(source: build.source, repository: build.repository, ref: build.ref, commit: build.commit,
                                         trigger: "retry", delivery: build.delivery, context: build.context)

@@ -131,3 +131,24 @@ func makeTree(_ dir: TemporaryDirectory, _ name: String) throws {
         #expect(try snapshot(dir("result")) == snapshot(dir("upper")))
     }
 }
+
+@Suite struct ResolveInRootTests {
+    @Test func linksAndDotDotStayInsideTheRoot() throws {
+        let work = TemporaryDirectory("slipway-inroot")
+        try FileManager.default.createDirectory(atPath: work("root/real/deeper"), withIntermediateDirectories: true)
+        let links = [("abs", "/real"), ("up", "../../../../real"), ("host", "/etc"), ("loop", "loop"), ("file", "real/deeper")]
+        for (name, target) in links {
+            try FileManager.default.createSymbolicLink(atPath: work("root/\(name)"), withDestinationPath: target)
+        }
+        let root = work("root")
+        #expect(try FileSystem.resolveInRoot(root, "abs/deeper") == "real/deeper")
+        #expect(try FileSystem.resolveInRoot(root, "up/deeper") == "real/deeper")
+        #expect(try FileSystem.resolveInRoot(root, "../../etc/passwd") == "etc/passwd")
+        #expect(try FileSystem.resolveInRoot(root, "host/passwd") == "etc/passwd")  // the root's /etc, absent here
+        #expect(try FileSystem.resolveInRoot(root, "abs", followFinal: false) == "abs")
+        #expect(try FileSystem.resolveInRoot(root, "abs") == "real")
+        #expect(try FileSystem.resolveInRoot(root, "missing/child") == "missing/child")
+        #expect(try FileSystem.resolveInRoot(root, "/") == "")
+        #expect(throws: ArchiveError.self) { try FileSystem.resolveInRoot(root, "loop/x") }
+    }
+}

@@ -54,6 +54,8 @@ import Testing
         #expect(!updates[0].isDeletion)
         #expect(updates[1].isDeletion)
         #expect(updates[2].branch == nil)
+        let sha256 = try RefUpdate.parse("\(String(repeating: "a", count: 64)) \(String(repeating: "0", count: 64)) refs/heads/x\n")
+        #expect(sha256.first?.isDeletion == true)
         #expect(throws: PipelineError.self) { try RefUpdate.parse("\(old) refs/heads/main\n") }
         #expect(throws: PipelineError.self) { try RefUpdate.parse("\(old) xyz refs/heads/main\n") }
     }

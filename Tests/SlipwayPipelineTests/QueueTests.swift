@@ -94,6 +94,15 @@ import Testing
         #expect(try database.requeueInterruptedBuilds().isEmpty)
     }
 
+    @Test func aBuildAskedToStopIsNotRepeatedAfterARestart() throws {
+        let build = try queue(commit: "a")
+        _ = try database.claimNextBuild()
+        #expect(try database.cancelBuild(build.id!) == .requested)
+        #expect(try database.requeueInterruptedBuilds().isEmpty)
+        #expect(try database.build(build.id!)?.state == .cancelled)
+        #expect(try database.claimNextBuild() == nil)
+    }
+
     @Test func followingALogPrintsEveryLineThenTheEnd() async throws {
         let build = try queue()
         let id = build.id!

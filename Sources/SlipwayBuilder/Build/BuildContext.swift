@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayArchive
 import SlipwayOCI
 
 /// The build context: a directory, less what `.dockerignore` excludes. Sources of COPY and ADD are found here,
@@ -13,7 +14,8 @@ public struct BuildContext: Sendable {
             throw BuilderError.io(path: directory, reason: "the build context must be a directory")
         }
         self.directory = (directory as NSString).standardizingPath
-        let ignoreFile = self.directory + "/.dockerignore"
+        // A .dockerignore that is a symlink is followed inside the context only.
+        let ignoreFile = self.directory + "/" + ((try? FileSystem.resolveInRoot(self.directory, ".dockerignore")) ?? ".dockerignore")
         let text = (try? String(contentsOfFile: ignoreFile, encoding: .utf8)) ?? ""
         do {
             ignore = try DockerIgnore(parsing: text)
@@ -46,20 +48,24 @@ public struct BuildContext: Sendable {
         let cleaned = try Self.clean(source)
         if cleaned.isEmpty { return [""] }
         let hasWildcard = cleaned.contains { "*?[".contains($0) }
+        // Symlinks on the way are followed as if the context were the root, so no source leads outside it; the
+        // source itself, when a symlink, is copied as one.
         if !hasWildcard {
-            guard let info = lstatInfo(cleaned), !ignore.isExcluded(cleaned, isDirectory: info.isDirectory) else {
+            let real = try inContext(cleaned, followFinal: false)
+            guard let info = lstatInfo(real), !ignore.isExcluded(cleaned, isDirectory: info.isDirectory) else {
                 throw BuilderError.io(path: source, reason: "not found in the build context (or excluded by .dockerignore)")
             }
-            return [cleaned]
+            return [real]
         }
         var matches = [""]
         for segment in cleaned.split(separator: "/").map(String.init) {
             var next: [String] = []
             for base in matches {
-                let directory = base.isEmpty ? self.directory : self.directory + "/" + base
+                let real = try inContext(base, followFinal: true)
+                let directory = real.isEmpty ? self.directory : self.directory + "/" + real
                 guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
                 for name in names.sorted() where fnmatch(segment, name, FNM_PERIOD) == 0 || segment == name {
-                    next.append(base.isEmpty ? name : base + "/" + name)
+                    next.append(real.isEmpty ? name : real + "/" + name)
                 }
             }
             matches = next
@@ -69,6 +75,15 @@ public struct BuildContext: Sendable {
             throw BuilderError.io(path: source, reason: "matches nothing in the build context (or only excluded files)")
         }
         return matches
+    }
+
+    /// A context path with its symlinks resolved inside the context.
+    func inContext(_ relative: String, followFinal: Bool) throws -> String {
+        do {
+            return try FileSystem.resolveInRoot(directory, relative, followFinal: followFinal)
+        } catch {
+            throw BuilderError.io(path: relative, reason: "cannot resolve it inside the build context: \(error)")
+        }
     }
 
     struct Info {

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayArchive
 
 /// What to build and where the result goes: `slipway build CONTEXT --tag REF …`.
 public struct BuildRequest: Sendable {
@@ -24,7 +25,11 @@ public struct BuildRequest: Sendable {
         self.tag = tag
     }
 
-    public var dockerfilePath: String { dockerfile.hasPrefix("/") ? dockerfile : context + "/" + dockerfile }
+    /// The Dockerfile's path: absolute as given, else inside the context with symlinks kept inside it.
+    public var dockerfilePath: String {
+        if dockerfile.hasPrefix("/") { return dockerfile }
+        return context + "/" + ((try? FileSystem.resolveInRoot(context, dockerfile)) ?? dockerfile)
+    }
 }
 
 /// One line of a build's progress, as BuildKit shows it: `[3/7] RUN make`, then `CACHED` or the step's time, and

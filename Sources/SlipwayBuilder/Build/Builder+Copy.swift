@@ -60,6 +60,9 @@ extension Builder {
         } catch {
             throw BuilderError.runtime(reason: "\(createdBy): --exclude: \(error)")
         }
+        if copy.parents, copy.from != nil {
+            throw BuilderError.runtime(reason: "\(createdBy): --parents with --from is not supported; copy the paths one by one")
+        }
         if copy.parents, let pivot = paths.first(where: { ($0.hasPrefix("./") ? String($0.dropFirst(2)) : $0).contains("/./") }) {
             throw BuilderError.runtime(reason: "\(createdBy): --parents with a ./ pivot (\(pivot)) is not supported; name the path from the context's top")
         }
@@ -81,7 +84,8 @@ extension Builder {
                     let view = try readOnlyView(of: fromStage)
                     defer { Self.discard(view) }
                     for path in paths {
-                        let source = view.target + "/" + (try BuildContext.clean(path))
+                        // Symlinks in the stage lead only within the stage.
+                        let source = view.target + "/" + (try FileSystem.resolveInRoot(view.target, try BuildContext.clean(path), followFinal: false))
                         guard FileManager.default.fileExists(atPath: source) || (try? FileSystem.lstatOrNil(source)) != nil else {
                             throw BuilderError.io(path: path, reason: "not found in stage \(copy.from ?? "")")
                         }
@@ -94,8 +98,9 @@ extension Builder {
                         let included = Set(context.walk(relative))
                         let prefix = context.directory + "/"
                         if isAdd, let archive = try Self.localArchive(source) {
-                            try writer.makeDirectories(destination)
-                            let extractor = try Extractor(root: merged + destination)
+                            let root = try writer.inImage(destination)
+                            try writer.makeDirectories(root)
+                            let extractor = try Extractor(root: merged + root)
                             try extractor.extractLayer(archive)
                             continue
                         }
@@ -191,9 +196,10 @@ struct TreeCopier {
     let gid: UInt32
     let mode: mode_t?
 
+    /// `mkdir -p` inside the image: links on the way are followed inside it, never onto the host.
     func makeDirectories(_ path: String) throws {
         var current = ""
-        for part in path.split(separator: "/") {
+        for part in try inImage(path).split(separator: "/") {
             current += "/" + part
             let full = merged + current
             if (try FileSystem.lstatOrNil(full)) == nil {
@@ -203,20 +209,39 @@ struct TreeCopier {
         }
     }
 
+    /// A path in the image with its symlinks followed inside the image (as the container would see it): `/app` that
+    /// links to `/srv` means `/srv`, and nothing leads out of `merged` onto the host.
+    func inImage(_ path: String, followFinal: Bool = true) throws -> String {
+        do {
+            return "/" + (try FileSystem.resolveInRoot(merged, path, followFinal: followFinal))
+        } catch {
+            throw BuilderError.io(path: path, reason: "cannot resolve it inside the image: \(error)")
+        }
+    }
+
+    /// The parent followed inside the image, the last component kept (it is replaced, not followed).
+    func inImageParent(_ path: String) throws -> String {
+        let parent = try inImage((path as NSString).deletingLastPathComponent)
+        return (parent == "/" ? "" : parent) + "/" + (path as NSString).lastPathComponent
+    }
+
     mutating func copy(_ source: String, to destination: String, intoDirectory: Bool, include: (String) -> Bool) throws {
         guard let info = try FileSystem.lstatOrNil(source) else { throw BuilderError.io(path: source, reason: "not found") }
         if FileSystem.isDirectory(info) {
-            try makeDirectories(destination)
-            try copyContents(of: source, to: destination, include: include)
+            let directory = try inImage(destination)
+            try makeDirectories(directory)
+            try copyContents(of: source, to: directory, include: include)
             return
         }
-        var target = destination
-        let existing = try FileSystem.lstatOrNil(merged + destination)
+        let followed = try inImage(destination)
+        let existing = try FileSystem.lstatOrNil(merged + followed)
+        let target: String
         if intoDirectory || destination.hasSuffix("/") || existing.map(FileSystem.isDirectory) == true {
-            try makeDirectories(destination)
-            target = (destination == "/" ? "" : destination) + "/" + (source as NSString).lastPathComponent
+            try makeDirectories(followed)
+            target = (followed == "/" ? "" : followed) + "/" + (source as NSString).lastPathComponent
         } else {
-            try makeDirectories((destination as NSString).deletingLastPathComponent)
+            target = try inImageParent(destination)
+            try makeDirectories((target as NSString).deletingLastPathComponent)
         }
         try copyEntry(source, info: info, to: target)
     }
@@ -263,7 +288,8 @@ struct TreeCopier {
     }
 
     /// A downloaded file (ADD URL): 0600 (or --chmod), owned by `uid:gid`, dated by its Last-Modified.
-    func download(_ remote: RemoteSource, to target: String) throws {
+    func download(_ remote: RemoteSource, to path: String) throws {
+        let target = try inImageParent(path)
         try makeDirectories((target as NSString).deletingLastPathComponent)
         let full = merged + target
         if let existing = try FileSystem.lstatOrNil(full) {
@@ -284,7 +310,8 @@ struct TreeCopier {
     }
 
     /// A heredoc file: 0644 (or --chmod), owned by `uid:gid`.
-    func write(_ bytes: [UInt8], to target: String) throws {
+    func write(_ bytes: [UInt8], to path: String) throws {
+        let target = try inImageParent(path)
         try makeDirectories((target as NSString).deletingLastPathComponent)
         guard FileManager.default.createFile(atPath: merged + target, contents: Data(bytes)) else {
             throw BuilderError.io(path: target, reason: "cannot write")

@@ -51,8 +51,10 @@ extension Builder {
             let paths = volumes.map { Self.absolute($0, relativeTo: stage.config.workingDir) }
             try layerStep(&stage, step: step, parts: ["VOLUME"] + paths, createdBy: createdBy, start: start) { stage in
                 try withOverlay(stage) { merged in
-                    for path in paths where (try? FileSystem.lstatOrNil(merged + path)) ?? nil == nil {
-                        try TreeCopier(merged: merged, uid: 0, gid: 0, mode: nil).makeDirectories(path)
+                    let tree = TreeCopier(merged: merged, uid: 0, gid: 0, mode: nil)
+                    for path in paths {
+                        let real = try tree.inImage(path)
+                        if try FileSystem.lstatOrNil(merged + real) == nil { try tree.makeDirectories(real) }
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayArchive
 import SlipwayOCI
 
 extension Builder {
@@ -77,21 +78,25 @@ extension Builder {
                         guard let index = Int(fields[1]), let source = built[index] else { continue }
                         let view = try readOnlyView(of: source)
                         stageMounts.append(view)
-                        resolvedMounts.append(.init(source: view.target + "/" + fields[2], destination: mount.destination, readOnly: true))
+                        let inside = try FileSystem.resolveInRoot(view.target, fields[2])  // the stage's links stay in the stage
+                        resolvedMounts.append(.init(source: view.target + "/" + inside, destination: mount.destination, readOnly: true))
                     } else {
                         resolvedMounts.append(mount)
                     }
                 }
                 // runc's own mount points go entirely; for RUN --mount targets only the target itself (buildah keeps
                 // the parents it made, and so do we).
-                let created = (Self.mountPoints(["/proc", "/sys", "/dev", "/etc/resolv.conf", "/etc/hosts"])
-                    + resolvedMounts.map(\.destination)).filter { !FileManager.default.fileExists(atPath: merged + $0) }
+                // Paths followed inside the image, so a link in it never leads these checks onto the host.
+                let tree = TreeCopier(merged: merged, uid: 0, gid: 0, mode: nil)
+                let created = try (Self.mountPoints(["/proc", "/sys", "/dev", "/etc/resolv.conf", "/etc/hosts"])
+                    + resolvedMounts.map(\.destination)).map { try tree.inImageParent($0) }
+                    .filter { try FileSystem.lstatOrNil(merged + $0) == nil }
                 let identity = try UserDatabase(root: merged).resolve(user)
                 var runStep = RuncRunner.Step(arguments: arguments, environment: env, workingDirectory: workingDirectory,
                                               uid: identity.uid, gid: identity.gid, network: network)
                 runStep.additionalGids = identity.groups
                 runStep.mounts = resolvedMounts
-                try FileManager.default.createDirectory(atPath: merged + workingDirectory, withIntermediateDirectories: true)
+                try tree.makeDirectories(try tree.inImage(workingDirectory))
                 let status = try runner.run(runStep, rootfs: merged, bundle: merged + "-bundle", output: collector.take)
                 try? FileManager.default.removeItem(atPath: merged + "-bundle")
                 // Mount points runc had to make are not the command's doing: leave them out of the layer.

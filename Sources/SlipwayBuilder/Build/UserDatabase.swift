@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayArchive
 
 /// `USER name[:group]` resolved the way Docker does: names through the image's own /etc/passwd and /etc/group,
 /// numbers as they are; the user's supplementary groups from /etc/group.
@@ -14,7 +15,7 @@ struct UserDatabase {
 
     init(root: String) {
         func lines(_ file: String) -> [[String]] {
-            ((try? String(contentsOfFile: root + file, encoding: .utf8)) ?? "").split(separator: "\n")
+            ((try? String(contentsOfFile: root + "/" + FileSystem.resolveInRoot(root, file), encoding: .utf8)) ?? "").split(separator: "\n")
                 .filter { !$0.hasPrefix("#") }.map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
         }
         passwd = lines("/etc/passwd").compactMap { fields in

@@ -71,6 +71,10 @@ public struct Git: Sendable {
         do {
             try process.run()
         } catch {
+            // The readers end when the write ends close.
+            try? out.fileHandleForWriting.close()
+            try? err.fileHandleForWriting.close()
+            group.wait()
             throw PipelineError("cannot run \(executable): \(error)")
         }
         process.waitUntilExit()

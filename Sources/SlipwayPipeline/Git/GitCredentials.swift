@@ -78,7 +78,7 @@ public struct GitCredentials: Sendable {
             """
         if (try? String(contentsOfFile: path, encoding: .utf8)) != script {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let temporary = path + ".\(getpid())"
+            let temporary = path + ".\(getpid())-\(UUID().uuidString.prefix(8))"  // workers of one process may race here
             try script.write(toFile: temporary, atomically: false, encoding: .utf8)
             chmod(temporary, 0o700)
             guard rename(temporary, path) == 0 else { throw PipelineError("cannot write \(path): \(String(cString: strerror(errno)))") }

@@ -17,11 +17,14 @@ public struct BuildLogs: Sendable {
 
     /// Calls `output` with each line of a build's log as it is written, until the build ends (following the build
     /// that repeats it when it was interrupted). Returns the build as it ended.
-    public func follow(_ id: Int64, database: StateDatabase, poll: Duration = .milliseconds(200),
+    /// With `serverLock` (the workers lock), says once when no server runs builds, so a wait is never silent.
+    public func follow(_ id: Int64, database: StateDatabase, poll: Duration = .milliseconds(200), serverLock: String? = nil,
                        output: (String) -> Void) async throws -> BuildRecord {
         var id = id
         var offset: UInt64 = 0
         var pending = Data()
+        var polls = 0
+        var warned = false
         func drain(final: Bool) throws {
             if let handle = FileHandle(forReadingAtPath: path(id)) {
                 defer { try? handle.close() }
@@ -52,6 +55,12 @@ public struct BuildLogs: Sendable {
                     continue
                 }
                 return build
+            }
+            polls += 1
+            if let serverLock, !warned, polls % 25 == 0, let probe = try? FileLock.tryExclusive(serverLock) {
+                _ = probe  // released at once: nobody held it
+                output("no `slipway serve` is running builds now; build #\(id) goes on when one starts")
+                warned = true
             }
             try await Task.sleep(for: poll)
         }

@@ -20,7 +20,14 @@ public final class BuildWorkers: Sendable {
     /// Takes the workers lock; nil when another server holds it.
     public init?(config: SlipwayConfig, paths: PipelinePaths, database: StateDatabase, registry: Registry, client: RegistryClient,
                  poll: Duration = .milliseconds(200)) throws {
-        guard let lock = try FileLock.tryExclusive(paths.workersLock) else { return nil }
+        // A pre-receive hook looks at the lock for an instant to see whether a server runs: try for a while.
+        var taken: FileLock?
+        for attempt in 0..<20 {
+            taken = try FileLock.tryExclusive(paths.workersLock)
+            if taken != nil { break }
+            if attempt < 19 { usleep(100_000) }
+        }
+        guard let lock = taken else { return nil }
         self.lock = lock
         self.config = config
         self.paths = paths
@@ -73,7 +80,7 @@ public final class BuildWorkers: Sendable {
                 outcome = BuildJob.Outcome(state: .failed, error: "cannot write the build's log: \(error)")
             }
             writer?.close()
-            if Task.isCancelled, outcome.state != .succeeded {
+            if Task.isCancelled, outcome.state == .failed {
                 // The server is stopping: the build stays `running`, and the next start queues it again.
                 report("build #\(id) stopped with the server; it is queued again when the server starts")
                 return

@@ -7,9 +7,8 @@ public struct RefUpdate: Sendable, Equatable {
     public var new: String
     public var ref: String
 
-    static let zero = String(repeating: "0", count: 40)
-
-    public var isDeletion: Bool { new == Self.zero }
+    /// All zeros: 40 of them, or 64 in a SHA-256 repository.
+    public var isDeletion: Bool { new.allSatisfy { $0 == "0" } }
     public var branch: String? { ref.hasPrefix("refs/heads/") ? String(ref.dropFirst("refs/heads/".count)) : nil }
 
     /// Reads the hook's standard input.
@@ -100,6 +99,7 @@ public struct GitRemote: Sendable {
                 try SourceMirror.export(update.new, gitDirectory: directory, git: Git(), to: workspace)
             } catch {
                 workspace.remove()
+                for build in builds { if let context = build.context { BuildWorkspace(root: context).remove() } }
                 print("error: cannot write out \(update.new.prefix(12)) of \(update.ref): \(error)")
                 return false
             }
@@ -112,7 +112,9 @@ public struct GitRemote: Sendable {
         for build in queued {
             guard let id = build.id else { continue }
             print("queued build #\(id) for \(build.ref) (\(build.commit.prefix(12)))")
-            let end = try await paths.logs.follow(id, database: database, output: print)
+            let end = try await paths.logs.follow(id, database: database, serverLock: paths.workersLock, output: print)
+            // A build cancelled before it started left the workspace this hook made.
+            if let context = build.context, end.state == .cancelled { BuildWorkspace(root: context).remove() }
             if end.state != .succeeded {
                 print("build #\(end.id ?? id) \(end.state.rawValue): \(build.ref) is not updated; "
                       + "`slipway builds logs \(end.id ?? id)` has the whole log")

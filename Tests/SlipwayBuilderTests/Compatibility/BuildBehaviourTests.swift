@@ -281,4 +281,39 @@ import Testing
         let copy = try site.slipwayBuild(context)
         #expect(copy.location == nil && copy.result.stderr.contains("COPY cannot take a URL"), "\(copy.result.stderr)")
     }
+
+    /// Symlinks in the context, a stage or the image are followed as if their root were `/`: a build never reads or
+    /// writes the host through one.
+    @Test func symlinksNeverLeadOutOfTheContextOrTheImage() throws {
+        let site = try Self.site.get()
+        let outside = TemporaryDirectory("slipway-escape")  // a host directory the links point at
+        try outside.write("secret.txt", "HOST-SECRET\n")
+        try outside.write("Dockerfile", "FROM scratch\nHOST-DOCKERFILE-LINE\n")
+        let context = try site.context("escape", dockerfile: """
+            FROM @BASE@
+            RUN ln -s \(outside.path) /app && ln -s \(outside.path) /w
+            COPY inside.txt /app/inside.txt
+            WORKDIR /w/sub
+            RUN true
+            COPY h/inside.txt /via-root.txt
+            """, files: ["inside.txt": "in the context\n"])
+        try FileManager.default.createSymbolicLink(atPath: context + "/h", withDestinationPath: "/")
+        let built = try site.slipwayBuild(context)
+        let location = try #require(built.location, "\(built.result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: outside("inside.txt")), "COPY wrote through the image's link onto the host")
+        #expect(!FileManager.default.fileExists(atPath: outside("sub")), "WORKDIR made a directory on the host")
+        let unpacked = site.work("escape-unpacked")
+        #expect(try run([slipwayExecutable, "image", "unpack", location, unpacked]).status == 0)
+        #expect(try String(contentsOfFile: unpacked + outside.path + "/inside.txt", encoding: .utf8) == "in the context\n")
+        #expect(try String(contentsOfFile: unpacked + "/via-root.txt", encoding: .utf8) == "in the context\n")  // h -> / is the context
+
+        // Reading: h/<host path> is that path inside the context, which is not there.
+        try site.work.write("escape/Dockerfile", "FROM \(site.base)\nCOPY h\(outside.path)/secret.txt /leak\n")
+        let read = try site.slipwayBuild(context)
+        #expect(read.location == nil && read.result.stderr.contains("not found in the build context"), "\(read.result.stderr)")
+        // A Dockerfile that links out of the context is not read.
+        try FileManager.default.createSymbolicLink(atPath: context + "/Linked.Dockerfile", withDestinationPath: outside("Dockerfile"))
+        let linked = try site.slipwayBuild(context, arguments: ["-f", "Linked.Dockerfile"])
+        #expect(linked.location == nil && !linked.result.stderr.contains("HOST-DOCKERFILE-LINE"), "\(linked.result.stderr)")
+    }
 }
