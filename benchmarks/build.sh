@@ -99,28 +99,27 @@ touch_source() {  # CONTEXT RUN
     esac
 }
 
+# both MODE RUN: one build with each tool into MODE_s / MODE_b (home, root and context from the loop below). Who goes
+# first alternates, so neither tool always follows the deletions of the run before.
+both() {
+    local s b
+    if [ $(($2 % 2)) = 1 ]; then
+        s=$(slipway_build "$home" "$context"); b=$(buildah_build "$root" "$context" --layers)
+    else
+        b=$(buildah_build "$root" "$context" --layers); s=$(slipway_build "$home" "$context")
+    fi
+    eval "$1_s+=(\"\$s\"); $1_b+=(\"\$b\")"
+}
+
 printf '\n%-8s %-5s %10s %10s %8s\n' context mode slipway buildah ratio
 for name in site multi debian; do
     context="$work/$name"
     cold_s=(); cold_b=(); warm_s=(); warm_b=()
     for run in $(seq 1 "$runs"); do
         home="$work/slipway-$name-$run"; root="$work/buildah-$name-$run"
-        # Who goes first alternates, so neither tool always follows the deletions of the run before.
-        if [ $((run % 2)) = 1 ]; then
-            cold_s+=("$(slipway_build "$home" "$context")")
-            cold_b+=("$(buildah_build "$root" "$context" --layers)")
-        else
-            cold_b+=("$(buildah_build "$root" "$context" --layers)")
-            cold_s+=("$(slipway_build "$home" "$context")")
-        fi
+        both cold "$run"
         touch_source "$context" "$run"
-        if [ $((run % 2)) = 1 ]; then
-            warm_s+=("$(slipway_build "$home" "$context")")
-            warm_b+=("$(buildah_build "$root" "$context" --layers)")
-        else
-            warm_b+=("$(buildah_build "$root" "$context" --layers)")
-            warm_s+=("$(slipway_build "$home" "$context")")
-        fi
+        both warm "$run"
         rm -rf "$home" "$root" 2>/dev/null || true
     done
     for mode in cold warm; do

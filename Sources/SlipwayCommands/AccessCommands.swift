@@ -56,15 +56,9 @@ struct AddKeyCommand: ParsableCommand {
         let configPath = URL(fileURLWithPath: options.configPath).standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: configPath) else { throw CommandError("no configuration at \(configPath)") }
         let installed = try options.authorizedKeys(config).add(
-            key, name: name, environment: environment, role: role, slipway: Self.executablePath(),
+            key, name: name, environment: environment, role: role, slipway: currentExecutable(),
             home: URL(fileURLWithPath: options.home.path).standardizedFileURL.path, config: configPath)
         print("Added \(installed.name) (\(installed.type) \(installed.fingerprint)) as \(installed.role.rawValue) of \(installed.environment)")
-    }
-
-    /// This program's absolute path, for the forced command (sshd runs it with a bare PATH).
-    static func executablePath() throws -> String {
-        let path = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        return path
     }
 }
 

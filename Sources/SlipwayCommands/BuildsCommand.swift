@@ -62,7 +62,7 @@ struct BuildsCommand: AsyncParsableCommand {
             if let finished = build.finishedAt { lines.append(("finished", localTimestamp(finished))) }
             if let duration = build.duration { lines.append(("took", String(format: "%.1f s", duration))) }
             if let digest = build.digest { lines.append(("image", "\(build.repository)@\(digest)")) }
-            if build.state == .succeeded { lines.append(("tags", "\(build.repository):\(build.commit), \(build.repository):\(build.commit.prefix(7))")) }
+            if !build.imageTags.isEmpty { lines.append(("tags", build.imageTags.map { "\(build.repository):\($0)" }.joined(separator: ", "))) }
             if let retry = build.retryOf { lines.append(("repeats", "#\(retry)")) }
             if let error = build.error { lines.append(("error", error)) }
             lines.append(("log", PipelinePaths(home: options.home.path).logs.path(id)))
@@ -148,7 +148,7 @@ struct BuildView: Encodable {
         finishedAt = build.finishedAt
         seconds = build.duration
         digest = build.digest
-        tags = build.state == .succeeded ? [build.commit, String(build.commit.prefix(7))] : []
+        tags = build.imageTags
         error = build.error
         retryOf = build.retryOf
     }

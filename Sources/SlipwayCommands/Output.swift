@@ -148,3 +148,12 @@ final class ProgressBoard: Sendable {
         return "\(formatBytes(bytes)) / \(formatBytes(row.total)) \(percent)%  \(formatBytes(Int64(Double(bytes) / seconds)))/s"
     }
 }
+
+/// The absolute path of the running `slipway`, for what calls it back: git hooks, and the forced command of an SSH key
+/// (sshd runs it with a bare PATH).
+func currentExecutable() throws -> String {
+    guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+        throw CommandError("cannot find the slipway executable (/proc/self/exe)")
+    }
+    return path
+}

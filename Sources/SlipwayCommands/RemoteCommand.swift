@@ -71,11 +71,3 @@ struct RemoteCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// The absolute path of the running `slipway`, for hooks that call it back.
-func currentExecutable() throws -> String {
-    guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
-        throw CommandError("cannot find the slipway executable (/proc/self/exe)")
-    }
-    return path
-}

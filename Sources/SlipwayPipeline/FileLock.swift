@@ -14,6 +14,9 @@ public final class FileLock: Sendable {
         return FileLock(descriptor: descriptor)
     }
 
+    /// Whether another process holds the lock now (taking it for an instant to see).
+    public static func isHeld(_ path: String) throws -> Bool { try tryExclusive(path) == nil }
+
     public static func withExclusive<T>(_ path: String, _ body: () throws -> T) throws -> T {
         let descriptor = try open(path)
         defer { close(descriptor) }

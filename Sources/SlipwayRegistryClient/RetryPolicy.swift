@@ -25,14 +25,22 @@ public struct RetryPolicy: Sendable, Equatable {
             if let seconds = Double(retryAfter.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
                 return min(.milliseconds(Int64(seconds * 1000)), maximumDelay)
             }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-            if let date = formatter.date(from: retryAfter) {
+            if let date = HTTPDate.parse(retryAfter) {
                 return min(.milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000)), maximumDelay)
             }
         }
         let exponential = initialDelay * (1 << min(attempt - 1, 20))
         return min(exponential, maximumDelay)
+    }
+}
+
+/// HTTP dates (RFC 9110's IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`): Retry-After, Last-Modified.
+public enum HTTPDate {
+    public static func parse(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
     }
 }

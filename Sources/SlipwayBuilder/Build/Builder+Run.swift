@@ -96,7 +96,7 @@ extension Builder {
                                               uid: identity.uid, gid: identity.gid, network: network)
                 runStep.additionalGids = identity.groups
                 runStep.mounts = resolvedMounts
-                try tree.makeDirectories(try tree.inImage(workingDirectory))
+                try tree.makeDirectories(workingDirectory)  // followed inside the image
                 let status = try runner.run(runStep, rootfs: merged, bundle: merged + "-bundle", output: collector.take)
                 try? FileManager.default.removeItem(atPath: merged + "-bundle")
                 // Mount points runc had to make are not the command's doing: leave them out of the layer.

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import SlipwayArchive
 import SlipwayOCI
+import SlipwayRegistryClient
 
 /// `ADD https://…`: the file downloaded before the step (so its content is part of the cache key, as BuildKit keys
 /// it), checked against `--checksum`, then written as the reference says: mode 0600 unless `--chmod`, the time
@@ -62,7 +63,7 @@ struct RemoteSource {
                 unlink(file)
                 throw BuilderError.runtime(reason: "\(step): \(url) has digest \(digest), not the --checksum \(checksum)")
             }
-            let modified = response.headers.first(name: "last-modified").flatMap(Self.httpDate)
+            let modified = response.headers.first(name: "last-modified").flatMap(HTTPDate.parse)
             return RemoteSource(url: url, file: file, digest: digest, lastModified: modified)
         } catch let error as BuilderError {
             unlink(file)
@@ -71,14 +72,5 @@ struct RemoteSource {
             unlink(file)
             throw BuilderError.runtime(reason: "\(step): cannot download \(url): \(error)")
         }
-    }
-
-    /// An HTTP date (RFC 9110's IMF-fixdate).
-    static func httpDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
     }
 }

@@ -56,10 +56,12 @@ struct BuildJob {
         }
         defer { watcher.cancel() }
         do {
+            // The source in slipway.yml; none for the built-in remote, whose workspace comes prepared.
+            let source = config.sources.first { $0.name == build.source }
             var commit = build.commit
-            if build.context == nil { commit = try await fetch(into: workspace) }
+            if build.context == nil { commit = try await fetch(source, into: workspace) }
             if (try? database.build(id))?.cancelRequested == true { return cancelled() }
-            let digest = try await buildAndPush(commit: commit, workspace: workspace, builder: builder)
+            let digest = try await buildAndPush(commit: commit, source: source, workspace: workspace, builder: builder)
             log.write(String(format: "build #\(id) succeeded in %.2f s: \(build.repository)@\(digest)", Date().timeIntervalSince(started)))
             return Outcome(state: .succeeded, digest: digest)
         } catch {
@@ -81,8 +83,8 @@ struct BuildJob {
     }
 
     /// The source's mirror fetched, the commit resolved to its full id (recorded) and written into the workspace.
-    private func fetch(into workspace: BuildWorkspace) async throws -> String {
-        guard let source = config.sources.first(where: { $0.name == build.source }) else {
+    private func fetch(_ source: SlipwayConfig.Source?, into workspace: BuildWorkspace) async throws -> String {
+        guard let source else {
             throw PipelineError("no source named '\(build.source)' in slipway.yml (was it renamed?)")
         }
         let git = try GitCredentials(source: source, directory: paths.git).git()
@@ -103,27 +105,36 @@ struct BuildJob {
         return commit
     }
 
-    private func buildAndPush(commit: String, workspace: BuildWorkspace, builder: Builder) async throws -> Digest {
-        let short = String(commit.prefix(7))
+    private func buildAndPush(commit: String, source: SlipwayConfig.Source?, workspace: BuildWorkspace, builder: Builder)
+        async throws -> Digest
+    {
+        let tags = BuildRecord.imageTags(commit: commit)
         var request = BuildRequest(context: workspace.tree, tag: "\(build.repository):\(commit)")
         request.commit = commit
         request.branch = build.branch
-        request.source = build.source.hasPrefix("remote:") ? nil
-            : config.sources.first { $0.name == build.source }.map { RepositoryURL.redacted($0.git) }
+        request.source = source.map { RepositoryURL.redacted($0.git) }
         request.sourceDateEpoch = workspace.sourceDateEpoch
         request.network = config.builds.network == .host ? .host : .none
         guard FileManager.default.fileExists(atPath: request.dockerfilePath) else {
-            throw PipelineError("commit \(short) has no Dockerfile at its top level; Slipway builds the repository's Dockerfile")
+            throw PipelineError("commit \(commit.prefix(7)) has no Dockerfile at its top level; Slipway builds the repository's Dockerfile")
         }
         let result = try await builder.build(request)
-        for tag in [commit, short] {
+        for tag in tags {
             _ = try registry.importImage(result.descriptor, from: result.layout.blobs, repository: build.repository, tag: tag)
         }
-        log.write("pushed \(build.repository):\(commit) and \(build.repository):\(short)")
+        log.write("pushed " + tags.map { "\(build.repository):\($0)" }.joined(separator: " and "))
         return result.descriptor.digest
     }
 
     private func detached(_ body: @escaping @Sendable () throws -> Void) async throws {
         try await Task.detached(operation: body).value
     }
+}
+
+extension BuildRecord {
+    /// The tags a build's image gets: the full commit id and its first 7 digits.
+    public static func imageTags(commit: String) -> [String] { [commit, String(commit.prefix(7))] }
+
+    /// The tags of this build's image; none unless it succeeded.
+    public var imageTags: [String] { state == .succeeded ? Self.imageTags(commit: commit) : [] }
 }

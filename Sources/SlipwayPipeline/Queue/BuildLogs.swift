@@ -57,8 +57,7 @@ public struct BuildLogs: Sendable {
                 return build
             }
             polls += 1
-            if let serverLock, !warned, polls % 25 == 0, let probe = try? FileLock.tryExclusive(serverLock) {
-                _ = probe  // released at once: nobody held it
+            if let serverLock, !warned, polls % 25 == 0, (try? FileLock.isHeld(serverLock)) == false {
                 output("no `slipway serve` is running builds now; build #\(id) goes on when one starts")
                 warned = true
             }

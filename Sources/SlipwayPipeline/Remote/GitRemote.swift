@@ -77,8 +77,7 @@ public struct GitRemote: Sendable {
     /// The pre-receive hook's work: each updated branch written out and queued, then followed to its end, its log
     /// printed (git shows it to the pusher). Returns whether every build succeeded (false rejects the push).
     public func receive(_ updates: [RefUpdate], database: StateDatabase, print: @escaping (String) -> Void) async throws -> Bool {
-        if let lock = try FileLock.tryExclusive(paths.workersLock) {
-            _ = lock  // released at once: nobody held it
+        if try !FileLock.isHeld(paths.workersLock) {
             print("no `slipway serve` is running with SLIPWAY_HOME=\(paths.home), so nothing can build this push; "
                   + "start it and push again")
             return false

@@ -64,17 +64,7 @@ struct DecimalDigits: Comparable, Hashable, Sendable, CustomStringConvertible {
 
 /// `memcmp`-style comparison followed by length, i.e. plain byte-wise lexicographic order, as -1/0/1.
 func compareBytes(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Int {
-    var ia = a.makeIterator()
-    var ib = b.makeIterator()
-    while true {
-        switch (ia.next(), ib.next()) {
-        case (nil, nil): return 0
-        case (nil, _): return -1
-        case (_, nil): return 1
-        case (let x?, let y?) where x != y: return x < y ? -1 : 1
-        default: continue
-        }
-    }
+    compareGeneric(a, b)
 }
 
 /// Lexicographic comparison of UTF-16 code units (Java's `String.compareTo`, JavaScript's `<`), as -1/0/1.
@@ -82,7 +72,8 @@ func compareUTF16(_ a: String, _ b: String) -> Int {
     compareGeneric(a.utf16, b.utf16)
 }
 
-func compareGeneric<C: Collection>(_ a: C, _ b: C) -> Int where C.Element: Comparable {
+/// Element-wise lexicographic order, a shorter prefix first, as -1/0/1.
+func compareGeneric<A: Collection, B: Collection>(_ a: A, _ b: B) -> Int where A.Element == B.Element, A.Element: Comparable {
     var ia = a.makeIterator()
     var ib = b.makeIterator()
     while true {
