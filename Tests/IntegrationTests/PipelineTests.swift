@@ -287,6 +287,37 @@ import Testing
         #expect(result.status == 1 && result.stderr.contains("there is no build #99"), "\(result.stderr)")
     }
 
+    /// The registry's push event starts the scan: the built image shows its scan in list-images.
+    @Test func aBuiltImageIsScanned() throws {
+        let work = TemporaryDirectory("slipway-pipeline")
+        try work.write("osv/TEST-1.json", #"""
+            {"id": "TEST-1", "modified": "2026-01-01T00:00:00Z",
+             "affected": [{"package": {"ecosystem": "npm", "name": "not-in-the-image"}, "versions": ["1.0.0"]}]}
+            """#)
+        let imported = try run([slipwayExecutable, "vulndb", "import", work("osv"), "--database", work("vulndb.sqlite")])
+        try #require(imported.status == 0, "\(imported.stderr)")
+        let repository = try AppRepository(work("app"))
+        let commit = try repository.commit(.serves, "first")
+        let site = try BuildSite(work: work, sources: [#"{name: app, git: \#(repository.path)}"#],
+                                 environment: ["SLIPWAY_VULNDB": work("vulndb.sqlite")])
+        let result = try site.slipway(["build-commit", "app", commit, "--branch", "main", "--wait"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)\n\(site.server.log)")
+        struct Image: Decodable {
+            struct Scan: Decodable { var critical: Int }
+            var revision: String?
+            var scan: Scan?
+        }
+        let deadline = Date().addingTimeInterval(30)
+        var scanned: Image?
+        while scanned == nil, Date() < deadline {
+            let listed = try site.slipway(["list-images", "--json"])
+            let images = (try? JSONDecoder().decode([Image].self, from: Data(listed.stdout.utf8))) ?? []
+            scanned = images.first { $0.revision == commit && $0.scan != nil }
+            if scanned == nil { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        #expect(scanned?.scan?.critical == 0, "no scan of \(commit) in list-images\n\(site.server.log)")
+    }
+
     @Test func aFailingDockerfileFailsTheBuild() throws {
         let work = TemporaryDirectory("slipway-pipeline")
         let repository = try AppRepository(work("app"))
