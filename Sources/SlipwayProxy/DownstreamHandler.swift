@@ -1,27 +1,29 @@
 import NIOCore
 import NIOHTTP1
 
-/// One client connection. Drives each request through: pick an upstream from the live snapshot,
-/// take a pooled connection or open one (on this same event loop), stream the request out and
-/// the response back, then return the upstream connection to the pool.
+/// One client connection. Reads requests off the wire, and drives each through: pick an upstream
+/// from the live snapshot, take a pooled connection or open one (on this same event loop), relay
+/// the request out and the response back, then return the upstream connection to the pool.
 ///
-/// Everything happens in `ChannelHandler` callbacks on the connection's event loop; the paired
+/// There is no HTTP codec in either pipeline: heads are parsed into offsets (`HeadReader`),
+/// rewritten straight into the bytes the other side gets (`HeaderRewriting`), and bodies are
+/// relayed as the wire carried them (`BodyDecoder` only finds where they end). The paired
 /// `UpstreamHandler` calls straight into this object. Per-request state lives in plain stored
-/// properties that are reset between requests, so a keep-alive request allocates little beyond
-/// what the HTTP codecs need.
+/// properties that are reset between requests.
 ///
 /// Backpressure: the channels run with autoRead, but this handler (and `UpstreamHandler`)
 /// intercept the outbound `read` event and hold it back while the other side is not writable,
-/// while connecting, and while a response is pending (which also keeps pipelined requests out).
+/// while connecting, and while a response is pending with the next request's bytes already read
+/// (pipelining).
 final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NIOScheduledCallbackHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private enum Phase {
         /// Waiting for the next request head.
         case idle
-        /// Waiting for a TCP connection to an upstream; body parts are held in `pendingBody`.
+        /// Waiting for a TCP connection to an upstream; body bytes are held in `pendingBody`.
         case connecting
         /// Attached to `upstream`.
         case proxying
@@ -35,16 +37,17 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     private let core: ProxyCore
     private let pool: UpstreamConnectionPool
     private let scheme: String
-    private let requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>
-    private let responseEncoder: HTTPResponseEncoder
     private var context: ChannelHandlerContext!
     private var clientAddress = "unknown"
 
     // Connection state
     private var phase = Phase.idle
     private var readPending = false
-    /// Parts of pipelined requests that arrived while the previous one was still being answered.
-    private var queued: [HTTPServerRequestPart] = []
+    /// Bytes read from the client and not yet used: a partial head, or pipelined requests
+    /// waiting for the current response to finish.
+    private var inbound = ByteBuffer()
+    private var heads = HeadReader()
+    private var processing = false
     /// Close once the current response is done (quiesce, protocol error).
     private var closeWhenDone = false
     /// The client half-closed: finish what was received, then close.
@@ -55,17 +58,19 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     // Request state (reset by `resetRequest`)
     private var requestGeneration = 0
     private var method = HTTPMethod.GET
-    private var clientVersion = HTTPVersion.http1_1
+    private var clientMinorVersion = 1
     private var clientKeepAlive = true
     private var isUpgrade = false
-    private var upstreamHead: HTTPRequestHead?
+    /// The request head as the upstream gets it (kept for a retry).
+    private var upstreamHead: ByteBuffer?
+    private var requestBody: BodyDecoder?
     private var requestComplete = false
-    private var requestTrailers: HTTPHeaders?
     private var responseHeadSent = false
+    /// The response head, held back so that a small body goes out in the same write.
+    private var pendingResponseHead: ByteBuffer?
+    private var responseBody = HeaderRewriting.BodyHandling.forward
     private var responseComplete = false
     private var closeAfterResponse = false
-    private var awaitingUpgradeEnd = false
-    private var upstreamKeepAlive = false
     private var startTime = NIODeadline.uptimeNanoseconds(0)
     /// Non-nil while this request is counted in its colour's in-flight gauge.
     private var metrics: MetricsShard?
@@ -88,18 +93,13 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     private var responseTimer: NIOScheduledCallback?
     private var responseDeadline: NIODeadline?
 
-    init(
-        core: ProxyCore,
-        pool: UpstreamConnectionPool,
-        scheme: String,
-        requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>,
-        responseEncoder: HTTPResponseEncoder
-    ) {
+    /// Bodies up to this size go out in one write with their response head.
+    private static let coalesceLimit = 16 * 1024
+
+    init(core: ProxyCore, pool: UpstreamConnectionPool, scheme: String) {
         self.core = core
         self.pool = pool
         self.scheme = scheme
-        self.requestDecoder = requestDecoder
-        self.responseEncoder = responseEncoder
     }
 
     // MARK: - Inbound from the client
@@ -111,33 +111,52 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if queued.isEmpty && canTakePart {
-            handleRequestPart(part)
-        } else if phase != .closed && phase != .upgraded {
-            // Pipelined: kept (in order) until the current response is done.
-            queued.append(part)
-            drainQueue()
+        guard phase != .closed && phase != .upgraded else { return }
+        var incoming = unwrapInboundIn(data)
+        if inbound.readableBytes == 0 {
+            inbound = incoming
+        } else {
+            inbound.writeBuffer(&incoming)
         }
+        processInbound()
     }
 
-    /// Whether an incoming part belongs to the current exchange (or starts a new one).
-    private var canTakePart: Bool {
-        switch phase {
-        case .idle: true
-        case .connecting, .proxying, .local: !requestComplete
-        case .upgraded, .closed: false
-        }
-    }
-
-    private var draining = false
-
-    private func drainQueue() {
-        guard !draining else { return }
-        draining = true
-        defer { draining = false }
-        while !queued.isEmpty && canTakePart {
-            handleRequestPart(queued.removeFirst())
+    /// Uses as much of `inbound` as the current exchange can take: the next head when idle, the
+    /// current request's body otherwise. Pipelined bytes wait until the response is done.
+    private func processInbound() {
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
+        while true {
+            switch phase {
+            case .closed, .upgraded:
+                return
+            case .idle:
+                let head: RequestHead?
+                do {
+                    head = try heads.readRequest(&inbound)
+                } catch {
+                    rejectRequest(error)
+                    return
+                }
+                guard let head else { return }
+                startRequest(head)
+            case .connecting, .proxying, .local:
+                guard !requestComplete, requestBody != nil else { return }
+                let next: (ByteBuffer?, ended: Bool)
+                do {
+                    next = try requestBody!.next(&inbound)
+                } catch {
+                    requestBodyFailed(error)
+                    return
+                }
+                if let slice = next.0 { handleBody(slice) }
+                if next.ended {
+                    handleRequestEnd()
+                } else if next.0 == nil {
+                    return
+                }
+            }
         }
     }
 
@@ -145,6 +164,9 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         if upstreamNeedsFlush {
             upstreamNeedsFlush = false
             upstream?.flush()
+        }
+        if inbound.readableBytes == 0 && inbound.capacity > 0 {
+            inbound = ByteBuffer()  // let go of the read buffer
         }
         context.fireChannelReadComplete()
     }
@@ -163,7 +185,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, case .inputClosed = event {
             // The client will send nothing more: answer what is complete (including pipelined
-            // requests already queued), then close. An unfinished request can never finish.
+            // requests already read), then close. An unfinished request can never finish.
             inputClosed = true
             if phase == .idle || !requestComplete {
                 abort(closeDownstream: true)
@@ -177,22 +199,39 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is HTTPParserError, !responseHeadSent, phase == .idle || phase == .local {
-            // Malformed request: answer 400 and close (the decoder cannot resync).
-            closeWhenDone = true
-            if phase == .idle {
-                resetRequest()
-                startTime = .now()
-                metrics = core.metrics.unrouted.shard(pool.shardIndex)
-                metrics?.requestStarted()
-            }
-            requestComplete = true
-            respondLocally(.badRequest, "bad request\n")
-            return
-        }
         if !(error is IOError) {
             core.report("downstream \(clientAddress): \(error)")
         }
+        abort(closeDownstream: true)
+    }
+
+    /// A request head that is not HTTP/1.1: answered with its status, then the connection closes
+    /// (there is no telling where the next request would start).
+    private func rejectRequest(_ error: HTTPWireError) {
+        resetRequest()
+        startTime = .now()
+        method = .GET
+        clientMinorVersion = 1
+        clientKeepAlive = false
+        closeWhenDone = true
+        requestComplete = true
+        inbound.clear()
+        metrics = core.metrics.unrouted.shard(pool.shardIndex)
+        metrics?.requestStarted()
+        respondLocally(error.status, "\(error.status.reasonPhrase.lowercased()): \(error.reason)\n")
+    }
+
+    /// A request body whose framing broke: nothing after it can be trusted.
+    private func requestBodyFailed(_ error: HTTPWireError) {
+        requestBody = nil
+        inbound.clear()
+        if phase == .local && !responseHeadSent {
+            closeWhenDone = true
+            requestComplete = true
+            respondLocally(.badRequest, "bad request: \(error.reason)\n")
+            return
+        }
+        core.report("downstream \(clientAddress): \(error.reason)")
         abort(closeDownstream: true)
     }
 
@@ -205,8 +244,8 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         }
     }
 
-    /// Once the request is complete we keep reading until a pipelined part shows up: holding the
-    /// read would make NIO drop and re-add the socket's epoll interest on every request (two
+    /// Once the request is complete we keep reading until a pipelined request shows up: holding
+    /// the read would make NIO drop and re-add the socket's epoll interest on every request (two
     /// syscalls each), and reading also notices a client that gives up while we wait.
     private var shouldRead: Bool {
         switch phase {
@@ -215,11 +254,11 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         case .upgraded, .closed:
             return false
         case .connecting:
-            return requestComplete && queued.isEmpty
+            return requestComplete && inbound.readableBytes == 0
         case .local:
-            return requestComplete ? queued.isEmpty : true
+            return requestComplete ? inbound.readableBytes == 0 : true
         case .proxying:
-            if requestComplete { return queued.isEmpty }
+            if requestComplete { return inbound.readableBytes == 0 }
             if responseComplete { return true }  // discarding the rest of the body
             return upstream?.isWritable ?? false
         }
@@ -232,43 +271,37 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         }
     }
 
-    private func handleRequestPart(_ part: HTTPServerRequestPart) {
-        switch part {
-        case .head(let head):
-            if phase == .idle {
-                startRequest(head)
+    private func handleBody(_ buffer: ByteBuffer) {
+        switch phase {
+        case .connecting:
+            pendingBody.append(buffer)
+        case .proxying:
+            if let upstream, !responseComplete {
+                upstream.write(buffer)
+                remember(buffer)
+                upstreamNeedsFlush = true
             }
-        case .body(let buffer):
-            switch phase {
-            case .connecting:
-                pendingBody.append(buffer)
-            case .proxying:
-                if let upstream, !responseComplete {
-                    upstream.write(.body(.byteBuffer(buffer)))
-                    remember(buffer)
-                    upstreamNeedsFlush = true
-                }
-            case .idle, .local, .upgraded, .closed:
-                break
+        case .idle, .local, .upgraded, .closed:
+            break
+        }
+    }
+
+    private func handleRequestEnd() {
+        requestComplete = true
+        requestBody = nil
+        switch phase {
+        case .proxying:
+            if let upstream, !responseComplete {
+                upstreamNeedsFlush = false
+                upstream.flush()
+                armResponseTimer()
+            } else if responseComplete {
+                finishRequest()
             }
-        case .end(let trailers):
-            requestComplete = true
-            requestTrailers = trailers
-            switch phase {
-            case .proxying:
-                if let upstream, !responseComplete {
-                    upstream.write(.end(trailers))
-                    upstreamNeedsFlush = false
-                    upstream.flush()
-                    armResponseTimer()
-                } else if responseComplete {
-                    finishRequest()
-                }
-            case .local:
-                if responseComplete { finishRequest() }
-            case .idle, .connecting, .upgraded, .closed:
-                break
-            }
+        case .local:
+            if responseComplete { finishRequest() }
+        case .idle, .connecting, .upgraded, .closed:
+            break
         }
     }
 
@@ -278,13 +311,13 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         requestGeneration &+= 1
         isUpgrade = false
         upstreamHead = nil
+        requestBody = nil
         requestComplete = false
-        requestTrailers = nil
         responseHeadSent = false
+        pendingResponseHead = nil
+        responseBody = .forward
         responseComplete = false
         closeAfterResponse = false
-        awaitingUpgradeEnd = false
-        upstreamKeepAlive = false
         metrics = nil
         statusRecorded = false
         snapshot = nil
@@ -300,19 +333,24 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         replayable = false
     }
 
-    private func startRequest(_ head: HTTPRequestHead) {
+    private func startRequest(_ head: RequestHead) {
         resetRequest()
         startTime = .now()
         method = head.method
-        clientVersion = head.version
-        clientKeepAlive = head.isKeepAlive && !closeWhenDone
+        clientMinorVersion = head.minorVersion
+        clientKeepAlive = head.keepAlive && !closeWhenDone
+        requestBody = BodyDecoder(framing: head.framing)
+        requestComplete = requestBody == nil
 
-        if let prefix = core.assetsPrefix, AssetPath.matches(uri: head.uri, prefix: prefix) {
-            phase = .local
-            metrics = core.metrics.assets.shard(pool.shardIndex)
-            metrics?.requestStarted()
-            serveAsset(head, prefix: prefix)
-            return
+        if let prefix = core.assetsPrefix {
+            let target = head.targetString
+            if AssetPath.matches(uri: target, prefix: prefix) {
+                phase = .local
+                metrics = core.metrics.assets.shard(pool.shardIndex)
+                metrics?.requestStarted()
+                serveAsset(target: target, ifNoneMatch: head.headers.first("if-none-match"), prefix: prefix)
+                return
+            }
         }
 
         guard let snapshot = core.snapshot(cachedIn: pool), !snapshot.servers.isEmpty else {
@@ -327,14 +365,20 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         metrics = shard
         shard.requestStarted()
 
-        isUpgrade = HeaderRewriting.isUpgradeRequest(head.headers)
+        if method == .CONNECT {
+            // A tunnel through the site's front door is not something an app asks for.
+            clientKeepAlive = false
+            respondLocally(.methodNotAllowed, "method not allowed\n")
+            return
+        }
+        isUpgrade = head.isUpgrade
         if isUpgrade {
-            // The request decoder stops parsing after an upgrade request, so unless the upstream
-            // agrees to switch, this connection cannot carry another request.
+            // Unless the upstream agrees to switch, the bytes after this request are not
+            // necessarily HTTP: this connection cannot carry another request.
             clientKeepAlive = false
         }
-        var rewritten = head
-        HeaderRewriting.rewriteRequest(&rewritten, clientAddress: clientAddress, scheme: scheme, isUpgrade: isUpgrade)
+        var rewritten = context.channel.allocator.buffer(capacity: head.headers.bytes.count + 128)
+        HeaderRewriting.writeRequest(head, clientAddress: clientAddress, scheme: scheme, into: &rewritten)
         upstreamHead = rewritten
         replayable = RetryPolicy.isIdempotent(head.method)
         roundRobinStart = pool.nextRoundRobinStart()
@@ -406,24 +450,26 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         handler.owner = self
         upstreamReused = reused
         upstreamResponded = false
+        handler.startExchange(method: method)
         if let head = upstreamHead {
-            handler.write(.head(head))
+            handler.write(head)
         }
         if !pendingBody.isEmpty {
             let body = pendingBody
             pendingBody.removeAll()
             for buffer in body {
-                handler.write(.body(.byteBuffer(buffer)))
+                handler.write(buffer)
                 remember(buffer)
             }
         }
         if requestComplete {
-            handler.write(.end(requestTrailers))
             armResponseTimer()
         }
         handler.flush()
         upstreamNeedsFlush = false
         resumeReadingIfPossible()
+        // Body bytes that arrived with the head are waiting in `inbound`.
+        if !requestComplete { processInbound() }
     }
 
     /// Keeps sent body bytes for a possible retry, until they exceed the replay limit.
@@ -452,57 +498,80 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     // MARK: - Events from the upstream connection (same event loop)
 
-    func upstreamRead(_ part: HTTPClientResponsePart, from handler: UpstreamHandler) {
+    /// 100 Continue, 103 Early Hints …: passed on to HTTP/1.1 clients; the final response follows.
+    func upstreamInterim(_ head: ResponseHead, from handler: UpstreamHandler) {
         guard handler === upstream else { return }
-        switch part {
-        case .head(let head):
-            upstreamResponded = true
-            let code = head.status.code
-            if code >= 100 && code < 200 && code != 101 {
-                // Interim response (100 Continue …): pass on to HTTP/1.1 clients, wait for the final one.
-                if clientVersion.minor >= 1 {
-                    var interim = head
-                    HeaderRewriting.removeHopByHop(&interim.headers)
-                    context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
-                }
-                return
-            }
-            cancelResponseTimer()
-            if code == 101 && isUpgrade {
-                var switching = head
-                HeaderRewriting.rewriteUpgradeResponse(&switching)
-                recordStatus(101)
-                responseHeadSent = true
-                awaitingUpgradeEnd = true
-                context.write(wrapOutboundOut(.head(switching)), promise: nil)
-                return
-            }
-            var response = head
-            let plan = HeaderRewriting.rewriteResponse(
-                &response,
-                requestMethod: method,
-                clientVersion: clientVersion,
-                keepAlive: clientKeepAlive && !closeWhenDone
-            )
-            closeAfterResponse = plan.closeDelimited || !clientKeepAlive || closeWhenDone
-            upstreamKeepAlive = head.isKeepAlive && code != 101
-            recordStatus(code)
-            responseHeadSent = true
-            context.write(wrapOutboundOut(.head(response)), promise: nil)
-        case .body(let buffer):
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end(let trailers):
-            if awaitingUpgradeEnd {
-                completeUpgrade()
-                return
-            }
-            // Reusable only after a clean exchange: whole request sent, both sides keep-alive.
-            detachUpstream(reuse: upstreamKeepAlive && requestComplete)
-            writeResponseEnd(trailers)
+        upstreamResponded = true
+        guard clientMinorVersion >= 1 else { return }
+        var buffer = context.channel.allocator.buffer(capacity: head.headers.bytes.count + 16)
+        HeaderRewriting.writeInterim(head, into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// The final response head; returns how its body should be read.
+    func upstreamHead(_ head: ResponseHead, from handler: UpstreamHandler) -> BodyDecoder.Output {
+        guard handler === upstream else { return .forward }
+        upstreamResponded = true
+        cancelResponseTimer()
+        var buffer = context.channel.allocator.buffer(capacity: head.headers.bytes.count + 64)
+        let plan = HeaderRewriting.writeResponse(
+            head,
+            requestMethod: method,
+            clientMinorVersion: clientMinorVersion,
+            keepAlive: clientKeepAlive && !closeWhenDone,
+            into: &buffer
+        )
+        closeAfterResponse = plan.close
+        responseBody = plan.body
+        recordStatus(UInt(head.status))
+        responseHeadSent = true
+        pendingResponseHead = buffer
+        return plan.body == .dechunk ? .payload : .forward
+    }
+
+    func upstreamBody(_ buffer: ByteBuffer, from handler: UpstreamHandler) {
+        guard handler === upstream else { return }
+        if responseBody == .rechunk {
+            var size = context.channel.allocator.buffer(capacity: 18)
+            size.writeString(String(buffer.readableBytes, radix: 16))
+            size.writeStaticString("\r\n")
+            emit(size)
+            emit(buffer)
+            emit(Self.crlf)
+        } else {
+            emit(buffer)
         }
     }
 
+    /// The response is complete; `reusable` says whether the upstream keeps the connection open.
+    func upstreamEnd(reusable: Bool, from handler: UpstreamHandler) {
+        guard handler === upstream else { return }
+        // Reusable only after a clean exchange: whole request sent, both sides keep-alive.
+        detachUpstream(reuse: reusable && requestComplete)
+        if responseBody == .rechunk { emit(Self.lastChunk) }
+        writeResponseEnd()
+    }
+
+    /// 101 Switching Protocols.
+    func upstreamSwitched(_ head: ResponseHead, from handler: UpstreamHandler) {
+        guard handler === upstream else { return }
+        upstreamResponded = true
+        guard isUpgrade else {
+            metrics?.recordError(.reset)
+            core.report("upstream \(handler.server.upstream) (colour \(snapshot?.colour ?? "?")): 101 to a request that asked for no upgrade")
+            detachUpstream(reuse: false)
+            respondLocally(.badGateway, "bad gateway: unexpected protocol switch\n")
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: head.headers.bytes.count + 32)
+        HeaderRewriting.writeSwitchingProtocols(head, into: &buffer)
+        recordStatus(101)
+        responseHeadSent = true
+        completeUpgrade(handler, switchingHead: buffer)
+    }
+
     func upstreamReadComplete() {
+        flushPendingResponseHead()
         context.flush()
     }
 
@@ -542,6 +611,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             // Part of the response is already out: the only honest signal left is to close.
             metrics?.recordError(.aborted)
             core.report("upstream \(server?.upstream.description ?? "?") (colour \(snapshot?.colour ?? "?")): \(reason) mid-response")
+            flushPendingResponseHead()
             abort(closeDownstream: true)
         }
     }
@@ -590,6 +660,31 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     // MARK: - Writing responses
 
+    private static let crlf: ByteBuffer = ByteBuffer(staticString: "\r\n")
+    private static let lastChunk: ByteBuffer = ByteBuffer(staticString: "0\r\n\r\n")
+
+    /// Writes part of a response body, in the same write as a held-back head when small.
+    private func emit(_ buffer: ByteBuffer) {
+        if var head = pendingResponseHead {
+            pendingResponseHead = nil
+            if buffer.readableBytes <= Self.coalesceLimit {
+                var body = buffer
+                head.writeBuffer(&body)
+                context.write(wrapOutboundOut(head), promise: nil)
+                return
+            }
+            context.write(wrapOutboundOut(head), promise: nil)
+        }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func flushPendingResponseHead() {
+        if let head = pendingResponseHead {
+            pendingResponseHead = nil
+            context.write(wrapOutboundOut(head), promise: nil)
+        }
+    }
+
     private func recordStatus(_ code: UInt) {
         guard !statusRecorded else { return }
         statusRecorded = true
@@ -597,66 +692,67 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     }
 
     /// A small response generated by the proxy (errors, 304, asset errors).
-    private func respondLocally(_ status: HTTPResponseStatus, _ body: String, headers extra: HTTPHeaders = [:]) {
+    private func respondLocally(_ status: HTTPResponseStatus, _ body: String, fields extra: [(String, String)] = []) {
         phase = .local
         if responseHeadSent {
             abort(closeDownstream: true)
             return
         }
-        var headers = extra
+        var fields = extra
         let bodyless = status == .notModified
         if !bodyless {
-            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-            headers.add(name: "Content-Length", value: String(body.utf8.count))
+            fields.append(("Content-Type", "text/plain; charset=utf-8"))
+            fields.append(("Content-Length", String(body.utf8.count)))
         }
         closeAfterResponse = !clientKeepAlive || closeWhenDone
         if closeAfterResponse {
-            headers.add(name: "Connection", value: "close")
-        } else if clientVersion.minor == 0 {
-            headers.add(name: "Connection", value: "keep-alive")
+            fields.append(("Connection", "close"))
+        } else if clientMinorVersion == 0 {
+            fields.append(("Connection", "keep-alive"))
         }
-        let version: HTTPVersion = clientVersion.minor == 0 ? .http1_0 : .http1_1
+        var buffer = context.channel.allocator.buffer(capacity: 256 + body.utf8.count)
+        HeaderRewriting.writeLocal(status, clientMinorVersion: clientMinorVersion, fields: fields, into: &buffer)
+        if method != .HEAD && !bodyless {
+            buffer.writeString(body)
+        }
         recordStatus(status.code)
         responseHeadSent = true
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        if method != .HEAD && !bodyless {
-            var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
-            buffer.writeString(body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
-        writeResponseEnd(nil)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        writeResponseEnd()
     }
 
-    private func writeResponseEnd(_ trailers: HTTPHeaders?) {
+    private func writeResponseEnd() {
+        flushPendingResponseHead()
         responseComplete = true
         if closeAfterResponse {
+            // Close once everything written so far has gone out.
             let context = self.context!
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
             endAccounting()
             phase = .closed
             return
         }
-        context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        context.flush()
         if requestComplete {
             finishRequest()
         }
-        // Otherwise keep reading (and discarding) the request body; `.end` calls `finishRequest`.
+        // Otherwise keep reading (and discarding) the request body; its end calls `finishRequest`.
         resumeReadingIfPossible()
     }
 
     /// Both directions of the exchange are done: account, then serve the next request.
     private func finishRequest() {
         endAccounting()
-        if closeWhenDone || (inputClosed && queued.isEmpty) {
+        if closeWhenDone || (inputClosed && inbound.readableBytes == 0) {
             phase = .closed
             context.close(promise: nil)
             return
         }
         phase = .idle
         resetRequest()
-        drainQueue()
+        processInbound()
         if inputClosed && (phase == .idle || !requestComplete) {
             abort(closeDownstream: true)  // the rest of a pipelined request will never come
             return
@@ -678,7 +774,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         detachUpstream(reuse: false)
         stopResponseTimer()
         endAccounting()
-        queued.removeAll()
+        inbound.clear()
         let wasClosed = phase == .closed || phase == .upgraded
         phase = .closed
         requestGeneration &+= 1
@@ -689,19 +785,25 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     // MARK: - Protocol upgrade (WebSocket …)
 
-    /// The upstream answered 101 and its decoder has delivered `.end`: from now on both
-    /// connections carry raw bytes. Swap the HTTP handlers of both pipelines for a glue pair.
-    private func completeUpgrade() {
-        guard let handler = upstream else {
-            abort(closeDownstream: true)
-            return
-        }
+    /// The upstream switched protocols: from now on both connections carry raw bytes. Whatever
+    /// either side sent after the handshake is passed on, then a glue pair replaces the handlers.
+    private func completeUpgrade(_ handler: UpstreamHandler, switchingHead: ByteBuffer) {
         stopResponseTimer()
         upstream = nil
         handler.owner = nil
         endAccounting()
         phase = .upgraded
+
+        let fromUpstream = handler.takeInbound()
+        let fromClient = inbound
+        inbound = ByteBuffer()
+        context.write(wrapOutboundOut(switchingHead), promise: nil)
+        if fromUpstream.readableBytes > 0 { context.write(wrapOutboundOut(fromUpstream), promise: nil) }
         context.flush()
+        if fromClient.readableBytes > 0 {
+            handler.write(fromClient)
+            handler.flush()
+        }
 
         let (downstreamGlue, upstreamGlue) = GlueHandler.matchedPair()
         let downstreamPipeline = context.pipeline.syncOperations
@@ -709,19 +811,10 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         let downstreamChannel = context.channel
         let upstreamChannel = handler.channel
         do {
-            // Glue first, then drop our handler, then the codecs: bytes the decoders still hold
-            // (sent right after the handshake) are forwarded into the glue, not into HTTP handlers.
-            // A decoder hands over its leftovers asynchronously, outside any read cycle, so no
-            // `channelReadComplete` follows: flush the receiving side once it is done.
             try upstreamPipeline.addHandler(upstreamGlue)
             upstreamPipeline.removeHandler(handler, promise: nil)
-            upstreamPipeline.removeHandler(handler.responseDecoder).whenComplete { _ in downstreamChannel.flush() }
-            upstreamPipeline.removeHandler(handler.requestEncoder, promise: nil)
-
             try downstreamPipeline.addHandler(downstreamGlue)
             downstreamPipeline.removeHandler(context: context, promise: nil)
-            downstreamPipeline.removeHandler(requestDecoder).whenComplete { _ in upstreamChannel.flush() }
-            downstreamPipeline.removeHandler(responseEncoder, promise: nil)
         } catch {
             core.report("upgrade to \(handler.server.upstream) failed: \(error)")
             upstreamChannel.close(promise: nil)
@@ -735,17 +828,16 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     // MARK: - Assets
 
-    private func serveAsset(_ head: HTTPRequestHead, prefix: String) {
+    private func serveAsset(target: String, ifNoneMatch: String?, prefix: String) {
         guard method == .GET || method == .HEAD else {
-            respondLocally(.methodNotAllowed, "method not allowed\n", headers: ["Allow": "GET, HEAD"])
+            respondLocally(.methodNotAllowed, "method not allowed\n", fields: [("Allow", "GET, HEAD")])
             return
         }
-        guard let responder = core.assetResponder, let segments = AssetPath.segments(uri: head.uri, prefix: prefix) else {
+        guard let responder = core.assetResponder, let segments = AssetPath.segments(uri: target, prefix: prefix) else {
             respondLocally(.notFound, "not found\n")
             return
         }
         let roots = core.assetDirectories
-        let ifNoneMatch = head.headers.first(name: "if-none-match")
         let generation = requestGeneration
         responder.open(segments: segments, roots: roots, eventLoop: context.eventLoop).assumeIsolated().whenComplete {
             result in
@@ -755,7 +847,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             }
             switch result {
             case .failure(let error):
-                self.core.report("asset \(head.uri): \(error)")
+                self.core.report("asset \(target): \(error)")
                 self.respondLocally(.internalServerError, "internal error\n")
             case .success(nil):
                 self.respondLocally(.notFound, "not found\n")
@@ -766,27 +858,29 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     }
 
     private func sendAsset(_ file: AssetFile, ifNoneMatch: String?, responder: AssetResponder) {
-        var headers = HTTPHeaders()
-        headers.add(name: "ETag", value: file.etag)
-        headers.add(name: "Last-Modified", value: AssetPath.httpDate(epochSeconds: file.modifiedSeconds))
+        var fields = [
+            ("ETag", file.etag),
+            ("Last-Modified", AssetPath.httpDate(epochSeconds: file.modifiedSeconds)),
+        ]
         if let ifNoneMatch, AssetPath.ifNoneMatch(ifNoneMatch, matches: file.etag) {
             responder.close(file)
-            respondLocally(.notModified, "", headers: headers)
+            respondLocally(.notModified, "", fields: fields)
             return
         }
-        headers.add(name: "Content-Type", value: file.contentType)
-        headers.add(name: "Content-Length", value: String(file.size))
         closeAfterResponse = !clientKeepAlive || closeWhenDone
-        headers.add(name: "Connection", value: closeAfterResponse ? "close" : "keep-alive")
+        fields += [
+            ("Content-Type", file.contentType),
+            ("Content-Length", String(file.size)),
+            ("Connection", closeAfterResponse ? "close" : "keep-alive"),
+        ]
         recordStatus(200)
         responseHeadSent = true
-        context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: clientVersion.minor == 0 ? .http1_0 : .http1_1, status: .ok, headers: headers))),
-            promise: nil
-        )
+        var head = context.channel.allocator.buffer(capacity: 256)
+        HeaderRewriting.writeLocal(.ok, clientMinorVersion: clientMinorVersion, fields: fields, into: &head)
+        context.write(wrapOutboundOut(head), promise: nil)
         if method == .HEAD || file.size == 0 {
             responder.close(file)
-            writeResponseEnd(nil)
+            writeResponseEnd()
             return
         }
         context.flush()
@@ -808,7 +902,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
                 self.abort(closeDownstream: true)
             case .success(let buffer):
                 let next = offset + Int64(buffer.readableBytes)
-                self.context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(buffer)))).assumeIsolated().whenComplete {
+                self.context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete {
                     writeResult in
                     guard generation == self.requestGeneration, self.phase == .local, case .success = writeResult else {
                         responder.close(file)
@@ -816,7 +910,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
                     }
                     if next >= file.size {
                         responder.close(file)
-                        self.writeResponseEnd(nil)
+                        self.writeResponseEnd()
                     } else {
                         self.sendAssetChunk(file, offset: next, responder: responder, generation: generation)
                     }

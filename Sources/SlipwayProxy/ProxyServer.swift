@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Synchronization
@@ -167,18 +166,12 @@ public final class ProxyServer: Sendable {
         if let sslContext {
             try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
         }
-        var encoderConfiguration = HTTPResponseEncoder.Configuration()
-        encoderConfiguration.automaticallySetFramingHeaders = false
-        let encoder = HTTPResponseEncoder(configuration: encoderConfiguration)
-        let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
         let handler = DownstreamHandler(
             core: core,
             pool: pool(for: channel.eventLoop),
-            scheme: sslContext == nil ? "http" : "https",
-            requestDecoder: decoder,
-            responseEncoder: encoder
+            scheme: sslContext == nil ? "http" : "https"
         )
-        try pipeline.addHandlers([encoder, decoder, handler])
+        try pipeline.addHandler(handler)
 
         let key = ObjectIdentifier(channel)
         state.withLock { $0.connections[key] = channel }

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// Idle keep-alive connections to upstreams, for one event loop.
@@ -86,7 +85,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         for handler in all { handler.close() }
     }
 
-    /// Opens a new connection on this loop with the HTTP/1.1 client codecs and an `UpstreamHandler`.
+    /// Opens a new connection on this loop with an `UpstreamHandler`.
     /// The caller fetches the `UpstreamHandler` from the pipeline on the loop (handlers are not
     /// `Sendable`, so they cannot travel inside a future).
     func connect(_ server: UpstreamState) -> EventLoopFuture<Channel> {
@@ -96,14 +95,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    var encoderConfiguration = HTTPRequestEncoder.Configuration()
-                    encoderConfiguration.automaticallySetFramingHeaders = false
-                    let encoder = HTTPRequestEncoder(configuration: encoderConfiguration)
-                    let decoder = ByteToMessageHandler(
-                        HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
-                    )
-                    let handler = UpstreamHandler(server: server, pool: self, requestEncoder: encoder, responseDecoder: decoder)
-                    try channel.pipeline.syncOperations.addHandlers([encoder, decoder, handler])
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(server: server, pool: self))
                 }
             }
         if let address = server.address {

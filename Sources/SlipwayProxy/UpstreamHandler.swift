@@ -1,17 +1,16 @@
 import NIOCore
 import NIOHTTP1
 
-/// Last handler of an upstream connection. While a request uses the connection it forwards every
-/// event to its `owner` (the downstream handler, on the same event loop — plain method calls, no
-/// hops). While the connection idles in the pool it only watches for the upstream closing it.
+/// The only handler of an upstream connection: reads the upstream's responses off the wire and,
+/// while a request uses the connection, hands each part to its `owner` (the downstream handler,
+/// on the same event loop — plain method calls, no hops). While the connection idles in the
+/// pool it only watches for the upstream closing it.
 final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let server: UpstreamState
-    let requestEncoder: HTTPRequestEncoder
-    let responseDecoder: ByteToMessageHandler<HTTPResponseDecoder>
     private let pool: UpstreamConnectionPool
     private(set) var context: ChannelHandlerContext!
     /// The request currently using this connection; nil while pooled.
@@ -20,24 +19,33 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var idleSince: NIODeadline = .uptimeNanoseconds(0)
     private var pendingRead = false
 
-    init(
-        server: UpstreamState,
-        pool: UpstreamConnectionPool,
-        requestEncoder: HTTPRequestEncoder,
-        responseDecoder: ByteToMessageHandler<HTTPResponseDecoder>
-    ) {
+    // The response being read.
+    private var inbound = ByteBuffer()
+    private var heads = HeadReader()
+    private var requestMethod = HTTPMethod.GET
+    private var awaitingHead = false
+    private var body: BodyDecoder?
+    private var keepAlive = false
+
+    init(server: UpstreamState, pool: UpstreamConnectionPool) {
         self.server = server
         self.pool = pool
-        self.requestEncoder = requestEncoder
-        self.responseDecoder = responseDecoder
     }
 
     var channel: Channel { context.channel }
     var isActive: Bool { context.channel.isActive }
     var isWritable: Bool { context.channel.isWritable }
 
-    @inline(__always) func write(_ part: HTTPClientRequestPart) {
-        context.write(wrapOutboundOut(part), promise: nil)
+    /// A request is about to be written: the next bytes from the upstream are its response.
+    func startExchange(method: HTTPMethod) {
+        requestMethod = method
+        awaitingHead = true
+        body = nil
+        heads = HeadReader()
+    }
+
+    @inline(__always) func write(_ buffer: ByteBuffer) {
+        context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     @inline(__always) func flush() {
@@ -46,6 +54,12 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func close() {
         context.close(promise: nil)
+    }
+
+    /// Bytes that came after a 101 response: they belong to the new protocol.
+    func takeInbound() -> ByteBuffer {
+        defer { inbound = ByteBuffer() }
+        return inbound
     }
 
     /// Reads are paused while the downstream cannot take more; this resumes them.
@@ -63,12 +77,80 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if let owner {
-            owner.upstreamRead(unwrapInboundIn(data), from: self)
-        } else {
+        guard owner != nil else {
             // Bytes on an idle connection mean the framing is off: never reuse it.
             context.close(promise: nil)
+            return
         }
+        var incoming = unwrapInboundIn(data)
+        if inbound.readableBytes == 0 {
+            inbound = incoming
+        } else {
+            inbound.writeBuffer(&incoming)
+        }
+        process()
+    }
+
+    /// Hands over as much of the response as has arrived.
+    private func process() {
+        while let owner {
+            if awaitingHead {
+                let head: ResponseHead?
+                do {
+                    head = try heads.readResponse(&inbound, requestMethod: requestMethod)
+                } catch {
+                    fail(owner, error)
+                    return
+                }
+                guard let head else { return }
+                if head.isInterim {
+                    owner.upstreamInterim(head, from: self)
+                    continue
+                }
+                awaitingHead = false
+                if head.status == 101 {
+                    // What follows is the new protocol: the owner takes the rest (`takeInbound`).
+                    owner.upstreamSwitched(head, from: self)
+                    return
+                }
+                keepAlive = head.keepAlive
+                let output = owner.upstreamHead(head, from: self)
+                body = BodyDecoder(framing: head.framing, output: output)
+                if body == nil { finish(owner) }
+            } else if body != nil {
+                let next: (ByteBuffer?, ended: Bool)
+                do {
+                    next = try body!.next(&inbound)
+                } catch {
+                    fail(owner, error)
+                    return
+                }
+                if let slice = next.0 { owner.upstreamBody(slice, from: self) }
+                if next.ended {
+                    finish(owner)
+                } else if next.0 == nil {
+                    return
+                }
+            } else {
+                break
+            }
+        }
+        if owner == nil && inbound.readableBytes > 0 {
+            // More than the response: the upstream's framing cannot be trusted with another request.
+            context.close(promise: nil)
+        }
+    }
+
+    private func finish(_ owner: DownstreamHandler) {
+        body = nil
+        owner.upstreamEnd(reusable: keepAlive, from: self)
+    }
+
+    private func fail(_ owner: DownstreamHandler, _ error: Error) {
+        body = nil
+        awaitingHead = false
+        owner.upstreamFailed(self, error: error)
+        context.close(promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -76,11 +158,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let owner {
-            owner.upstreamFailed(self, error: nil)
-        } else {
-            pool.remove(self)
-        }
+        endOfInput()
+        if owner == nil { pool.remove(self) }
         context.fireChannelInactive()
     }
 
@@ -93,14 +172,22 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, case .inputClosed = event {
-            // The decoder has already turned EOF into `.end` for close-delimited bodies; an
-            // upstream that stops sending is done with this connection.
-            if let owner {
-                owner.upstreamFailed(self, error: nil)
-            }
+            // An upstream that stops sending is done with this connection.
+            endOfInput()
             context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// The upstream will send nothing more: the end of a close-delimited body, or a failure.
+    private func endOfInput() {
+        guard let owner else { return }
+        if let body, body.endsAtClose {
+            keepAlive = false
+            finish(owner)
+        } else {
+            owner.upstreamFailed(self, error: nil)
         }
     }
 
