@@ -4,15 +4,20 @@
 # bytes), in one run: keep-alive, 64 connections, wrk with 2 threads; every proxy gets 2 threads or workers.
 # Target (issue 6): at least 0.8x HAProxy's throughput, p99 within 1 ms of HAProxy's.
 #
-# Usage: benchmarks/proxy.sh [DURATION_SECONDS] [CONNECTIONS]
+# Everything shares two cores with wrk and the upstream, so one run of a few seconds swings by 10% and its p99
+# by milliseconds with the scheduler. Each target is therefore measured ROUNDS times, the order rotating every
+# round, and the median of each figure is reported next to its range.
+#
+# Usage: benchmarks/proxy.sh [DURATION_SECONDS] [CONNECTIONS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_packages "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}" "${BENCHMARK_PACKAGES[@]}"
 build_release
 
-DURATION="${1:-10}"
+DURATION="${1:-8}"
 CONNECTIONS="${2:-64}"
+ROUNDS="${3:-5}"
 WORK="$(mktemp -d /tmp/slipway-proxy-bench.XXXXXX)"
 UPSTREAM_PORT=$(free_port) HAPROXY_PORT=$(free_port) NGINX_PORT=$(free_port) SLIPWAY_PORT=$(free_port)
 PIDS=()
@@ -113,24 +118,36 @@ to_ms() {
 declare -A RPS P50 P99 ERRS
 run() {
     local name="$1" port="$2"
-    wrk -t2 -c"$CONNECTIONS" -d3s "http://127.0.0.1:$port/" >/dev/null  # warm-up
+    wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$port/" >/dev/null  # warm-up
     local out
     out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/")"
-    RPS[$name]="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
-    P50[$name]="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
-    P99[$name]="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
-    ERRS[$name]="$(awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }' <<<"$out")"
+    RPS[$name]+="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out") "
+    P50[$name]+="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")") "
+    P99[$name]+="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")") "
+    ERRS[$name]+="$(awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }' <<<"$out")"
 }
 
-run upstream $UPSTREAM_PORT
-run haproxy $HAPROXY_PORT
-run nginx $NGINX_PORT
-run slipway $SLIPWAY_PORT
+# The median of a space-separated list, and its range.
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { printf "%s", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+range() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
 
-printf "\n%-10s %12s %10s %10s  %s\n" target "req/s" "p50 ms" "p99 ms" errors
-for name in upstream haproxy nginx slipway; do
-    printf "%-10s %12s %10s %10s  %s\n" "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${ERRS[$name]:-none}"
+TARGETS=(upstream haproxy nginx slipway)
+declare -A PORT=([upstream]=$UPSTREAM_PORT [haproxy]=$HAPROXY_PORT [nginx]=$NGINX_PORT [slipway]=$SLIPWAY_PORT)
+for round in $(seq 1 "$ROUNDS"); do
+    for i in "${!TARGETS[@]}"; do
+        name="${TARGETS[$(( (i + round - 1) % ${#TARGETS[@]} ))]}"
+        run "$name" "${PORT[$name]}"
+    done
+    echo "round $round of $ROUNDS done" >&2
 done
-awk -v s="${RPS[slipway]}" -v h="${RPS[haproxy]}" -v n="${RPS[nginx]}" -v sp="${P99[slipway]}" -v hp="${P99[haproxy]}" 'BEGIN {
-    printf "\nslipway/haproxy throughput: %.2f   slipway/nginx throughput: %.2f\n", s / h, s / n
+
+printf "\n%-10s %10s %20s %8s %16s %8s %16s  %s\n" target "req/s" "(range)" "p50 ms" "(range)" "p99 ms" "(range)" errors
+for name in "${TARGETS[@]}"; do
+    printf "%-10s %10.0f %20s %8.3f %16s %8.3f %16s  %s\n" "$name" "$(median "${RPS[$name]}")" "($(range "${RPS[$name]}"))" \
+        "$(median "${P50[$name]}")" "($(range "${P50[$name]}"))" "$(median "${P99[$name]}")" "($(range "${P99[$name]}"))" "${ERRS[$name]:-none}"
+done
+awk -v s="$(median "${RPS[slipway]}")" -v h="$(median "${RPS[haproxy]}")" -v n="$(median "${RPS[nginx]}")" \
+    -v sp="$(median "${P99[slipway]}")" -v hp="$(median "${P99[haproxy]}")" 'BEGIN {
+    printf "\nmedians of %d rounds of %d s each\n", '"$ROUNDS"', '"$DURATION"'
+    printf "slipway/haproxy throughput: %.2f   slipway/nginx throughput: %.2f\n", s / h, s / n
     printf "slipway p99 - haproxy p99: %+.3f ms\n", sp - hp }'
