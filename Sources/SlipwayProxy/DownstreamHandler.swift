@@ -166,7 +166,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             upstream?.flush()
         }
         if inbound.readableBytes == 0 && inbound.capacity > 0 {
-            inbound = ByteBuffer()  // let go of the read buffer
+            inbound = ByteBuffer()  // let go of the read buffer, so NIO can reuse it for the next read
         }
         context.fireChannelReadComplete()
     }
@@ -388,7 +388,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     /// Round-robin over the snapshot, skipping servers this request already failed on.
     private func tryNextServer() {
         guard let snapshot, attempts < snapshot.servers.count,
-            let index = snapshot.pick(start: roundRobinStart, excluded: excluded, now: .now())
+            let index = snapshot.pick(start: roundRobinStart, excluded: excluded, now: attempts == 0 ? startTime : .now())
         else {
             respondLocally(.badGateway, "bad gateway: no upstream could be reached\n")
             return

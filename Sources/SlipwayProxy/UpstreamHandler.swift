@@ -41,7 +41,6 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         requestMethod = method
         awaitingHead = true
         body = nil
-        heads = HeadReader()
     }
 
     @inline(__always) func write(_ buffer: ByteBuffer) {
@@ -154,6 +153,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if inbound.readableBytes == 0 && inbound.capacity > 0 {
+            inbound = ByteBuffer()  // let go of the read buffer, so NIO can reuse it for the next read
+        }
         owner?.upstreamReadComplete()
     }
 

@@ -14,26 +14,30 @@ import Glibc
 /// re-serialises with CRLF anyway.
 ///
 /// It keeps how far it has already searched, so a head that arrives a byte at a time is scanned
-/// once, not once per byte.
+/// once, not once per byte. The arrays a head is parsed into are reused for the next head once
+/// the previous one has been let go of, so a keep-alive connection parses without allocating.
 struct HeadReader {
     static let maxHeadBytes = 64 * 1024
 
     private var searched = 0
+    private var bytes: [UInt8] = []
+    private var fields: [HeaderField] = []
 
     /// The next request head, or nil until all of it has arrived. Consumes the head's bytes.
     mutating func readRequest(_ buffer: inout ByteBuffer) throws(HTTPWireError) -> RequestHead? {
         if searched == 0 { Self.skipEmptyLines(&buffer) }
-        guard let bytes = try takeHead(&buffer) else { return nil }
-        return try HeadParser.request(bytes)
+        guard try takeHead(&buffer) else { return nil }
+        return try HeadParser.request(bytes, fields: &fields)
     }
 
     /// The next response head, or nil until all of it has arrived. Consumes the head's bytes.
     mutating func readResponse(_ buffer: inout ByteBuffer, requestMethod: HTTPMethod) throws(HTTPWireError) -> ResponseHead? {
-        guard let bytes = try takeHead(&buffer) else { return nil }
-        return try HeadParser.response(bytes, requestMethod: requestMethod)
+        guard try takeHead(&buffer) else { return nil }
+        return try HeadParser.response(bytes, fields: &fields, requestMethod: requestMethod)
     }
 
-    private mutating func takeHead(_ buffer: inout ByteBuffer) throws(HTTPWireError) -> [UInt8]? {
+    /// Moves a complete head from `buffer` into `bytes`; false while it is incomplete.
+    private mutating func takeHead(_ buffer: inout ByteBuffer) throws(HTTPWireError) -> Bool {
         let from = searched
         let end = buffer.withUnsafeReadableBytes { HeadParser.headEnd($0, from: from) }
         guard let end else {
@@ -41,13 +45,16 @@ struct HeadReader {
                 throw HTTPWireError(kind: .headTooLarge, reason: "head larger than \(Self.maxHeadBytes / 1024) KiB")
             }
             searched = max(0, buffer.readableBytes - 2)
-            return nil
+            return false
         }
         guard end <= Self.maxHeadBytes else {
             throw HTTPWireError(kind: .headTooLarge, reason: "head larger than \(Self.maxHeadBytes / 1024) KiB")
         }
         searched = 0
-        return buffer.readBytes(length: end)
+        bytes.removeAll(keepingCapacity: true)
+        buffer.withUnsafeReadableBytes { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+        buffer.moveReaderIndex(forwardBy: end)
+        return true
     }
 
     /// RFC 9112 §2.2: a server should ignore empty lines before a request line (some clients
@@ -90,8 +97,8 @@ enum HeadParser {
         return nil
     }
 
-    static func request(_ bytes: [UInt8]) throws(HTTPWireError) -> RequestHead {
-        let (startLine, headers) = try lines(bytes)
+    static func request(_ bytes: [UInt8], fields: inout [HeaderField]) throws(HTTPWireError) -> RequestHead {
+        let (startLine, headers) = try lines(bytes, into: &fields)
         // method SP request-target SP HTTP-version
         guard let firstSpace = bytes[startLine].firstIndex(of: space), firstSpace > startLine.lowerBound else {
             throw .malformed("request line is not METHOD TARGET HTTP/1.1")
@@ -135,8 +142,8 @@ enum HeadParser {
             framing: framing, keepAlive: keepAlive, isUpgrade: isUpgrade)
     }
 
-    static func response(_ bytes: [UInt8], requestMethod: HTTPMethod) throws(HTTPWireError) -> ResponseHead {
-        let (startLine, headers) = try lines(bytes)
+    static func response(_ bytes: [UInt8], fields: inout [HeaderField], requestMethod: HTTPMethod) throws(HTTPWireError) -> ResponseHead {
+        let (startLine, headers) = try lines(bytes, into: &fields)
         // HTTP-version SP 3DIGIT SP [reason-phrase]; the space before an empty reason is optional in practice.
         let line = bytes[startLine]
         guard line.count >= 12, line[line.startIndex + 8] == space else { throw .malformed("status line is not HTTP/1.1 NNN REASON") }
@@ -201,9 +208,9 @@ enum HeadParser {
         }
     }
 
-    /// Splits a complete head into its start line and header fields.
-    private static func lines(_ bytes: [UInt8]) throws(HTTPWireError) -> (Range<Int>, HeaderFields) {
-        var fields: [HeaderField] = []
+    /// Splits a complete head into its start line and header fields (`fields` is scratch space).
+    private static func lines(_ bytes: [UInt8], into fields: inout [HeaderField]) throws(HTTPWireError) -> (Range<Int>, HeaderFields) {
+        fields.removeAll(keepingCapacity: true)
         var connectionTokens: [Range<Int>] = []
         var startLine: Range<Int>?
         var position = 0
