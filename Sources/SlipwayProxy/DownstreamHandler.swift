@@ -61,6 +61,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     private var clientMinorVersion = 1
     private var clientKeepAlive = true
     private var isUpgrade = false
+    private var expectsContinue = false
     /// The request head as the upstream gets it (kept for a retry).
     private var upstreamHead: ByteBuffer?
     private var requestBody: BodyDecoder?
@@ -116,6 +117,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         if inbound.readableBytes == 0 {
             inbound = incoming
         } else {
+            inbound.discardReadBytes()  // keeps the buffer as small as what is still unread
             inbound.writeBuffer(&incoming)
         }
         processInbound()
@@ -126,7 +128,14 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     private func processInbound() {
         guard !processing else { return }
         processing = true
-        defer { processing = false }
+        useInbound()
+        processing = false
+        if inputClosed && (phase == .idle || !requestComplete) && phase != .closed && phase != .upgraded {
+            abort(closeDownstream: true)  // the rest of a request will never come
+        }
+    }
+
+    private func useInbound() {
         while true {
             switch phase {
             case .closed, .upgraded:
@@ -272,6 +281,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     }
 
     private func handleBody(_ buffer: ByteBuffer) {
+        expectsContinue = false  // the body is coming
         switch phase {
         case .connecting:
             pendingBody.append(buffer)
@@ -310,6 +320,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     private func resetRequest() {
         requestGeneration &+= 1
         isUpgrade = false
+        expectsContinue = false
         upstreamHead = nil
         requestBody = nil
         requestComplete = false
@@ -341,6 +352,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         clientKeepAlive = head.keepAlive && !closeWhenDone
         requestBody = BodyDecoder(framing: head.framing)
         requestComplete = requestBody == nil
+        expectsContinue = !requestComplete && head.headers.first("expect").map { $0.lowercased() == "100-continue" } == true
 
         if let prefix = core.assetsPrefix {
             let target = head.targetString
@@ -518,7 +530,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             head,
             requestMethod: method,
             clientMinorVersion: clientMinorVersion,
-            keepAlive: clientKeepAlive && !closeWhenDone,
+            keepAlive: clientKeepAlive && !closeWhenDone && !mayNotSendBody,
             into: &buffer
         )
         closeAfterResponse = plan.close
@@ -660,6 +672,11 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     // MARK: - Writing responses
 
+    /// A final response before the body of an `Expect: 100-continue` request: the client may
+    /// never send that body (RFC 9110 §10.1.1), so the connection cannot carry another request.
+    /// Other early answers keep the connection and the rest of the body is read and dropped.
+    private var mayNotSendBody: Bool { expectsContinue && !requestComplete }
+
     private static let crlf: ByteBuffer = ByteBuffer(staticString: "\r\n")
     private static let lastChunk: ByteBuffer = ByteBuffer(staticString: "0\r\n\r\n")
 
@@ -704,7 +721,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             fields.append(("Content-Type", "text/plain; charset=utf-8"))
             fields.append(("Content-Length", String(body.utf8.count)))
         }
-        closeAfterResponse = !clientKeepAlive || closeWhenDone
+        closeAfterResponse = !clientKeepAlive || closeWhenDone || mayNotSendBody
         if closeAfterResponse {
             fields.append(("Connection", "close"))
         } else if clientMinorVersion == 0 {
@@ -725,11 +742,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         flushPendingResponseHead()
         responseComplete = true
         if closeAfterResponse {
-            // Close once everything written so far has gone out.
-            let context = self.context!
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
+            closeAfterWrites()
             endAccounting()
             phase = .closed
             return
@@ -747,17 +760,22 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         endAccounting()
         if closeWhenDone || (inputClosed && inbound.readableBytes == 0) {
             phase = .closed
-            context.close(promise: nil)
+            closeAfterWrites()
             return
         }
         phase = .idle
         resetRequest()
+        // Pipelined requests already read; when this runs inside `processInbound`, its loop goes on.
         processInbound()
-        if inputClosed && (phase == .idle || !requestComplete) {
-            abort(closeDownstream: true)  // the rest of a pipelined request will never come
-            return
-        }
         resumeReadingIfPossible()
+    }
+
+    /// Closes once everything written so far has gone out (a plain close would drop it).
+    private func closeAfterWrites() {
+        let context = self.context!
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 
     private func endAccounting() {

@@ -85,6 +85,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if inbound.readableBytes == 0 {
             inbound = incoming
         } else {
+            inbound.discardReadBytes()  // keeps the buffer as small as what is still unread
             inbound.writeBuffer(&incoming)
         }
         process()
@@ -142,7 +143,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func finish(_ owner: DownstreamHandler) {
         body = nil
-        owner.upstreamEnd(reusable: keepAlive, from: self)
+        // Bytes past the end of the response (a body on a HEAD or 204, more than Content-Length)
+        // mean the upstream's framing cannot be trusted: such a connection is not reused.
+        owner.upstreamEnd(reusable: keepAlive && inbound.readableBytes == 0, from: self)
     }
 
     private func fail(_ owner: DownstreamHandler, _ error: Error) {

@@ -131,6 +131,11 @@ private func decode(_ framing: BodyFraming, _ wire: String, output: BodyDecoder.
             ("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", .malformed, "request line"),
             ("G(T / HTTP/1.1\r\nHost: a\r\n\r\n", .malformed, "method"),
             ("PRI * HTTP/2.0\r\n\r\n", .unsupportedVersion, "HTTP/2.0"),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\nContent-Length: 3\r\n\r\n", .malformed, "empty Transfer-Encoding"),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,\r\n\r\n", .malformed, "empty Transfer-Encoding"),
+            ("GET / HTTP/1.1\r\nHost: a\r\n" + String(repeating: "a: 1\r\n", count: 300) + "\r\n", .headTooLarge, "header fields"),
+            ("GET / HTTP/1.1\r\nHost: a\r\nConnection: " + (1...40).map { "o\($0)" }.joined(separator: ",") + "\r\n\r\n", .malformed,
+             "Connection options"),
             ("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "a", count: 70_000) + "\r\n\r\n", .headTooLarge, "64"),
         ]
         for (text, kind, reason) in cases {
@@ -191,7 +196,7 @@ private func decode(_ framing: BodyFraming, _ wire: String, output: BodyDecoder.
             scheme: "https")
         #expect(
             text
-                == "GET /x HTTP/1.1\r\nHost: app.example\r\nAccept: */*\r\n"
+                == "GET /x HTTP/1.1\r\nHost: app.example\r\nTrailer: X-T\r\nAccept: */*\r\n"
                 + "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 127.0.0.9\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: app.example\r\n\r\n")
     }
 
@@ -214,6 +219,12 @@ private func decode(_ framing: BodyFraming, _ wire: String, output: BodyDecoder.
         (text, plan) = try relayed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", clientMinor: 0)
         #expect(text == "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n")
         #expect(plan == .init(body: .dechunk, closeDelimited: true, close: true))
+
+        // An HTTP/1.0 upstream's Transfer-Encoding cannot frame its body: it ends at close, and the
+        // client sees one chunked coding, ours.
+        (text, plan) = try relayed("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        #expect(text == "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        #expect(plan.body == .rechunk)
 
         // HEAD: no chunked framing announced for a body that never comes.
         (text, _) = try relayed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", method: .HEAD)
@@ -246,10 +257,40 @@ private func decode(_ framing: BodyFraming, _ wire: String, output: BodyDecoder.
                 == "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: x\r\nConnection: upgrade\r\n\r\n")
     }
 
+    /// `Connection: content-length` must not strip the length of a body that is relayed as framed:
+    /// the upstream would read that body as a second request.
+    @Test func connectionCannotNameFramingFieldsOrHost() throws {
+        let text = try forwarded(
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: content-length, Host, transfer-encoding, x-a\r\nX-A: 1\r\n\r\n")
+        #expect(text.hasPrefix("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nX-Forwarded-For: "), "\(text)")
+        let chunked = try forwarded("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: Transfer-Encoding\r\n\r\n")
+        #expect(chunked.contains("\r\nTransfer-Encoding: chunked\r\n"))
+    }
+
+    @Test func absoluteFormBecomesOriginFormAndHostIsAlwaysSent() throws {
+        var text = try forwarded("GET http://user@App.example:8080?q=1 HTTP/1.1\r\nHost: other\r\n\r\n")
+        #expect(text.hasPrefix("GET /?q=1 HTTP/1.1\r\nHost: App.example:8080\r\n"), "\(text)")
+        #expect(text.contains("X-Forwarded-Host: App.example:8080\r\n"))
+        #expect(!text.contains("other"))
+        text = try forwarded("GET HTTPS://app.example/a/b HTTP/1.1\r\nHost: app.example\r\n\r\n")
+        #expect(text.hasPrefix("GET /a/b HTTP/1.1\r\nHost: app.example\r\n"))
+        // HTTP/1.0 without Host: an empty Host, as HTTP/1.1 asks when there is no authority.
+        text = try forwarded("GET /x HTTP/1.0\r\n\r\n")
+        #expect(text.hasPrefix("GET /x HTTP/1.1\r\nHost: \r\nX-Forwarded-For: "), "\(text)")
+        #expect(!text.contains("X-Forwarded-Host"))
+    }
+
+    @Test func upgradeIsIgnoredOnHTTP10() throws {
+        #expect(try !request("GET / HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n").isUpgrade)
+    }
+
     @Test func hopByHopNamesAreCaseInsensitive() throws {
         let head = try request("GET / HTTP/1.1\r\nHost: a\r\nCONNECTION: X-Mine\r\nProxy-Connection: x\r\nx-mine: 1\r\nTransfer-Encoding: chunked\r\nProxy: p\r\n\r\n")
         let hopByHop = head.headers.fields.map { head.headers.isHopByHop($0) }
         #expect(hopByHop == [false, true, true, true, false, false])
+        // Trailer announces the trailers relayed with a chunked body: it is not hop-by-hop.
+        let trailer = try request("POST / HTTP/1.1\r\nHost: a\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n")
+        #expect(!trailer.headers.isHopByHop(trailer.headers.fields[1]))
     }
 }
 

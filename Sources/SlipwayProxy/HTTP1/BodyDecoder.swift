@@ -28,6 +28,9 @@ struct BodyDecoder {
 
     private var state: State
     private let output: Output
+    /// How much of an incomplete chunk or trailer line has been searched for its CRLF already, so
+    /// a line that arrives a byte at a time is scanned once.
+    private var lineSearched = 0
 
     /// nil for `.none` framing: there is no body to read.
     init?(framing: BodyFraming, output: Output = .forward) {
@@ -140,7 +143,7 @@ struct BodyDecoder {
     }
 
     /// `chunk-size [ chunk-ext ] CRLF`: the size and the line's length, or nil if incomplete.
-    private func chunkLine(_ buffer: ByteBuffer, at offset: Int) throws(HTTPWireError) -> (Int, Int)? {
+    private mutating func chunkLine(_ buffer: ByteBuffer, at offset: Int) throws(HTTPWireError) -> (Int, Int)? {
         let start = buffer.readerIndex + offset
         let available = buffer.readableBytes - offset
         guard let lineEnd = try crlf(buffer, from: start, available: available, limit: Self.maxChunkLineBytes, what: "chunk size line") else {
@@ -165,7 +168,7 @@ struct BodyDecoder {
     }
 
     /// One trailer line's length including its CRLF (2 for the final empty line), or nil if incomplete.
-    private func trailerLine(_ buffer: ByteBuffer, at offset: Int, soFar: Int) throws(HTTPWireError) -> Int? {
+    private mutating func trailerLine(_ buffer: ByteBuffer, at offset: Int, soFar: Int) throws(HTTPWireError) -> Int? {
         let start = buffer.readerIndex + offset
         let limit = Self.maxTrailerBytes - soFar
         guard let lineEnd = try crlf(buffer, from: start, available: buffer.readableBytes - offset, limit: limit, what: "trailer section")
@@ -174,20 +177,25 @@ struct BodyDecoder {
     }
 
     /// The index of the CR of the first CRLF at or after `from`; a bare CR or LF is an error.
-    private func crlf(_ buffer: ByteBuffer, from: Int, available: Int, limit: Int, what: String) throws(HTTPWireError) -> Int? {
+    private mutating func crlf(_ buffer: ByteBuffer, from: Int, available: Int, limit: Int, what: String) throws(HTTPWireError) -> Int? {
         let end = from + min(available, limit + 2)
-        var index = from
+        var index = from + lineSearched
         while index < end {
             let byte = buffer.getInteger(at: index, as: UInt8.self)!
             if byte == UInt8(ascii: "\n") { throw .malformed("bare LF in \(what)") }
             if byte == UInt8(ascii: "\r") {
-                guard index + 1 < from + available else { return nil }
+                guard index + 1 < from + available else {
+                    lineSearched = index - from
+                    return nil
+                }
                 guard buffer.getInteger(at: index + 1, as: UInt8.self) == UInt8(ascii: "\n") else { throw .malformed("bare CR in \(what)") }
+                lineSearched = 0
                 return index
             }
             index += 1
         }
         if available > limit { throw .malformed("\(what) longer than \(limit) bytes") }
+        lineSearched = index - from
         return nil
     }
 

@@ -78,6 +78,14 @@ enum HeadParser {
     private static let cr = UInt8(ascii: "\r")
     private static let space = UInt8(ascii: " ")
     private static let tab = UInt8(ascii: "\t")
+    /// Limits that keep the per-field hop-by-hop check (fields × options) cheap.
+    static let maxFields = 256
+    static let maxConnectionTokens = 32
+
+    private static func isFramingOrHost(_ name: ArraySlice<UInt8>) -> Bool {
+        ASCII.equalsIgnoringCase(name, "content-length") || ASCII.equalsIgnoringCase(name, "transfer-encoding")
+            || ASCII.equalsIgnoringCase(name, "host")
+    }
 
     /// The length of the head at the start of `bytes` (through its blank line), searching for the
     /// blank line from `from`, or nil when it has not arrived yet.
@@ -136,7 +144,8 @@ enum HeadParser {
 
         let keepAlive =
             !headers.connectionLists("close") && (minorVersion == 1 || headers.connectionLists("keep-alive"))
-        let isUpgrade = headers.connectionLists("upgrade") && headers.contains("upgrade")
+        // An HTTP/1.0 request's Upgrade is ignored (RFC 9110 §7.8).
+        let isUpgrade = minorVersion == 1 && headers.connectionLists("upgrade") && headers.contains("upgrade")
         return RequestHead(
             method: method, methodBytes: methodBytes, target: target, minorVersion: minorVersion, headers: headers,
             framing: framing, keepAlive: keepAlive, isUpgrade: isUpgrade)
@@ -196,6 +205,10 @@ enum HeadParser {
                     contentLength = value
                 }
             } else if headers.isNamed(field, "transfer-encoding") {
+                // Present but naming no coding is not "absent": refuse rather than guess.
+                guard headers.bytes[field.value].contains(where: { $0 != space && $0 != tab && $0 != UInt8(ascii: ",") }) else {
+                    throw .malformed("empty Transfer-Encoding")
+                }
                 for item in headers.bytes[field.value].split(separator: UInt8(ascii: ",")) {
                     let coding = Array(item.drop { $0 == space || $0 == tab }.reversed().drop { $0 == space || $0 == tab }.reversed())
                     if coding.isEmpty { continue }
@@ -232,8 +245,16 @@ enum HeadParser {
                     var range = token.startIndex..<token.endIndex
                     while let first = range.first, bytes[first] == space || bytes[first] == tab { range = (first + 1)..<range.upperBound }
                     while let last = range.last, bytes[last] == space || bytes[last] == tab { range = range.lowerBound..<last }
-                    if !range.isEmpty { connectionTokens.append(range) }
+                    // `Connection` may not take away the fields that frame the message or name
+                    // its target: dropping them while relaying the body as framed would let the
+                    // upstream read the body as another request (smuggling).
+                    if range.isEmpty || isFramingOrHost(bytes[range]) { continue }
+                    guard connectionTokens.count < maxConnectionTokens else { throw .malformed("more than \(maxConnectionTokens) Connection options") }
+                    connectionTokens.append(range)
                 }
+            }
+            guard fields.count < maxFields else {
+                throw HTTPWireError(kind: .headTooLarge, reason: "more than \(maxFields) header fields")
             }
             fields.append(field)
         }

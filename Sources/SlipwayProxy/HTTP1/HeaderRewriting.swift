@@ -13,16 +13,29 @@ enum HeaderRewriting {
     /// The request as the upstream gets it: HTTP/1.1 (pooled connections stay open whatever the
     /// client asked), no hop-by-hop fields, and `X-Forwarded-For` / `-Proto` / `-Host` set by us,
     /// since the edge cannot trust a client to say which scheme or host it used.
+    ///
+    /// An absolute-form target (`GET http://host/path`) becomes origin-form with `Host` taken from
+    /// it (RFC 9112 §3.2.2); a request without `Host` (HTTP/1.0) gets an empty one, which is what
+    /// HTTP/1.1 asks for when there is no authority (§3.2).
     static func writeRequest(_ head: RequestHead, clientAddress: String, scheme: String, into buffer: inout ByteBuffer) {
         let headers = head.headers
         buffer.reserveCapacity(minimumWritableBytes: headers.bytes.count + 96 + clientAddress.utf8.count)
         headers.bytes.withUnsafeBytes { bytes in
+            let absolute = absoluteForm(headers.bytes, head.target)
             buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.methodBytes]))
             buffer.writeInteger(UInt8(ascii: " "))
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.target]))
+            if let absolute {
+                if absolute.path.isEmpty || headers.bytes[absolute.path.lowerBound] == UInt8(ascii: "?") {
+                    buffer.writeInteger(UInt8(ascii: "/"))
+                }
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[absolute.path]))
+            } else {
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.target]))
+            }
             buffer.writeStaticString(" HTTP/1.1\r\n")
             var forwardedFor: [Range<Int>] = []
-            var host: Range<Int>?
+            var host: Range<Int>? = absolute?.authority
+            var sawHost = false
             for field in headers.fields {
                 if headers.isHopByHop(field) {
                     guard head.isUpgrade && headers.isNamed(field, "upgrade") else { continue }
@@ -31,10 +44,19 @@ enum HeaderRewriting {
                     continue
                 } else if headers.isNamed(field, "x-forwarded-proto") || headers.isNamed(field, "x-forwarded-host") {
                     continue
-                } else if host == nil && headers.isNamed(field, "host") {
+                } else if headers.isNamed(field, "host") {
+                    sawHost = true
+                    if absolute != nil { continue }
                     host = field.value
                 }
                 writeField(bytes, field, into: &buffer)
+            }
+            if let authority = absolute?.authority {
+                buffer.writeStaticString("Host: ")
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[authority]))
+                buffer.writeStaticString(crlf)
+            } else if !sawHost {
+                buffer.writeStaticString("Host: \r\n")
             }
             buffer.writeStaticString("X-Forwarded-For: ")
             for value in forwardedFor {
@@ -53,6 +75,26 @@ enum HeaderRewriting {
         }
         if head.isUpgrade { buffer.writeStaticString("Connection: upgrade\r\n") }
         buffer.writeStaticString(crlf)
+    }
+
+    /// The authority and path of an absolute-form target (`http://user@host:port/path?q`), user
+    /// information dropped; nil for origin-form and the other forms.
+    static func absoluteForm(_ bytes: [UInt8], _ target: Range<Int>) -> (authority: Range<Int>, path: Range<Int>)? {
+        let slice = bytes[target]
+        let schemeLength: Int
+        if ASCII.hasPrefixIgnoringCase(slice, "http://") {
+            schemeLength = 7
+        } else if ASCII.hasPrefixIgnoringCase(slice, "https://") {
+            schemeLength = 8
+        } else {
+            return nil
+        }
+        let start = target.lowerBound + schemeLength
+        let end = bytes[start..<target.upperBound].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+            ?? target.upperBound
+        var authorityStart = start
+        if let at = bytes[start..<end].lastIndex(of: UInt8(ascii: "@")) { authorityStart = at + 1 }
+        return (authorityStart..<end, end..<target.upperBound)
     }
 
     /// What happens to a response body on its way to the client.
@@ -102,7 +144,7 @@ enum HeaderRewriting {
         }
         // Transfer-Encoding goes where the client cannot use it; Content-Length goes when a
         // Transfer-Encoding (which overrides it) framed the body (RFC 9112 §6.3).
-        let dropTransferEncoding = bodiless || http10
+        let dropTransferEncoding = bodiless || http10 || body == .rechunk
         let dropContentLength = !bodiless && (head.framing == .chunked || head.framing == .untilClose) && headers.contains("transfer-encoding")
         let close = !keepAlive || closeDelimited
 

@@ -73,14 +73,15 @@ struct HeaderFields {
     }
 
     /// Whether a field must not be forwarded: RFC 9110 §7.6.1's hop-by-hop fields, `Proxy-*`, and
-    /// any field the `Connection` field names. `Transfer-Encoding` is not among them: framing is
-    /// decided separately.
+    /// any field the `Connection` field names (never a framing field or `Host`; see the parser).
+    /// `Transfer-Encoding` is not among them: framing is decided separately. `Trailer` is not
+    /// either: trailers are relayed with the chunked body they end.
     func isHopByHop(_ field: HeaderField) -> Bool {
         let name = bytes[field.name]
         let hopByHop: Bool
         switch name.count {
         case 2: hopByHop = ASCII.equalsIgnoringCase(name, "te")
-        case 7: hopByHop = ASCII.equalsIgnoringCase(name, "trailer") || ASCII.equalsIgnoringCase(name, "upgrade")
+        case 7: hopByHop = ASCII.equalsIgnoringCase(name, "upgrade")
         case 10: hopByHop = ASCII.equalsIgnoringCase(name, "connection") || ASCII.equalsIgnoringCase(name, "keep-alive")
         default: hopByHop = name.count > 6 && ASCII.hasPrefixIgnoringCase(name, "proxy-")
         }
