@@ -17,7 +17,7 @@ build_release
 
 DURATION="${1:-8}"
 CONNECTIONS="${2:-64}"
-ROUNDS="${3:-5}"
+ROUNDS="${3:-7}"
 WORK="$(mktemp -d /tmp/slipway-proxy-bench.XXXXXX)"
 UPSTREAM_PORT=$(free_port) HAPROXY_PORT=$(free_port) NGINX_PORT=$(free_port) SLIPWAY_PORT=$(free_port)
 PIDS=()

@@ -67,8 +67,9 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     private var requestBody: BodyDecoder?
     private var requestComplete = false
     private var responseHeadSent = false
-    /// The response head, held back so that a small body goes out in the same write.
-    private var pendingResponseHead: ByteBuffer?
+    /// Whether `responseHead` holds a head not yet written: it is held back so that a small body
+    /// goes out in the same write.
+    private var responseHeadPending = false
     private var responseBody = HeaderRewriting.BodyHandling.forward
     private var responseComplete = false
     private var closeAfterResponse = false
@@ -96,6 +97,11 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     /// Bodies up to this size go out in one write with their response head.
     private static let coalesceLimit = 16 * 1024
+    /// The buffers heads are written into, kept from one request to the next: once the socket
+    /// has taken the bytes nothing else refers to them, so the next head reuses their memory.
+    private var requestHeadBuffer = ByteBuffer()
+    private var responseHead = ByteBuffer()
+    private static let keptBufferLimit = 4096
 
     init(core: ProxyCore, pool: UpstreamConnectionPool, scheme: String) {
         self.core = core
@@ -177,7 +183,6 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         if inbound.readableBytes == 0 && inbound.capacity > 0 {
             inbound = ByteBuffer()  // let go of the read buffer, so NIO can reuse it for the next read
         }
-        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -325,7 +330,10 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         requestBody = nil
         requestComplete = false
         responseHeadSent = false
-        pendingResponseHead = nil
+        responseHeadPending = false
+        // An idle connection keeps no more than a typical head's worth of buffer.
+        if responseHead.capacity > Self.keptBufferLimit { responseHead = ByteBuffer() }
+        if requestHeadBuffer.capacity > Self.keptBufferLimit { requestHeadBuffer = ByteBuffer() }
         responseBody = .forward
         responseComplete = false
         closeAfterResponse = false
@@ -389,9 +397,9 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             // necessarily HTTP: this connection cannot carry another request.
             clientKeepAlive = false
         }
-        var rewritten = context.channel.allocator.buffer(capacity: head.headers.bytes.count + 128)
-        HeaderRewriting.writeRequest(head, clientAddress: clientAddress, scheme: scheme, into: &rewritten)
-        upstreamHead = rewritten
+        requestHeadBuffer.clear()
+        HeaderRewriting.writeRequest(head, clientAddress: clientAddress, scheme: scheme, into: &requestHeadBuffer)
+        upstreamHead = requestHeadBuffer
         replayable = RetryPolicy.isIdempotent(head.method)
         roundRobinStart = pool.nextRoundRobinStart()
         tryNextServer()
@@ -525,19 +533,19 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         guard handler === upstream else { return .forward }
         upstreamResponded = true
         cancelResponseTimer()
-        var buffer = context.channel.allocator.buffer(capacity: head.headers.bytes.count + 64)
+        responseHead.clear()
         let plan = HeaderRewriting.writeResponse(
             head,
             requestMethod: method,
             clientMinorVersion: clientMinorVersion,
             keepAlive: clientKeepAlive && !closeWhenDone && !mayNotSendBody,
-            into: &buffer
+            into: &responseHead
         )
         closeAfterResponse = plan.close
         responseBody = plan.body
         recordStatus(UInt(head.status))
         responseHeadSent = true
-        pendingResponseHead = buffer
+        responseHeadPending = true
         return plan.body == .dechunk ? .payload : .forward
     }
 
@@ -682,23 +690,23 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     /// Writes part of a response body, in the same write as a held-back head when small.
     private func emit(_ buffer: ByteBuffer) {
-        if var head = pendingResponseHead {
-            pendingResponseHead = nil
+        if responseHeadPending {
+            responseHeadPending = false
             if buffer.readableBytes <= Self.coalesceLimit {
                 var body = buffer
-                head.writeBuffer(&body)
-                context.write(wrapOutboundOut(head), promise: nil)
+                responseHead.writeBuffer(&body)
+                context.write(wrapOutboundOut(responseHead), promise: nil)
                 return
             }
-            context.write(wrapOutboundOut(head), promise: nil)
+            context.write(wrapOutboundOut(responseHead), promise: nil)
         }
         context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     private func flushPendingResponseHead() {
-        if let head = pendingResponseHead {
-            pendingResponseHead = nil
-            context.write(wrapOutboundOut(head), promise: nil)
+        if responseHeadPending {
+            responseHeadPending = false
+            context.write(wrapOutboundOut(responseHead), promise: nil)
         }
     }
 
