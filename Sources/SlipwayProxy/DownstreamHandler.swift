@@ -15,7 +15,7 @@ import NIOHTTP1
 /// intercept the outbound `read` event and hold it back while the other side is not writable,
 /// while connecting, and while a response is pending with the next request's bytes already read
 /// (pipelining).
-final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NIOScheduledCallbackHandler {
+final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NIOScheduledCallbackHandler, DeferredFlush {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -178,7 +178,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     func channelReadComplete(context: ChannelHandlerContext) {
         if upstreamNeedsFlush {
             upstreamNeedsFlush = false
-            upstream?.flush()
+            upstream?.flushSoon()
         }
         if inbound.readableBytes == 0 && inbound.capacity > 0 {
             inbound = ByteBuffer()  // let go of the read buffer, so NIO can reuse it for the next read
@@ -308,7 +308,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         case .proxying:
             if let upstream, !responseComplete {
                 upstreamNeedsFlush = false
-                upstream.flush()
+                upstream.flushSoon()
                 armResponseTimer()
             } else if responseComplete {
                 finishRequest()
@@ -485,7 +485,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         if requestComplete {
             armResponseTimer()
         }
-        handler.flush()
+        handler.flushSoon()
         upstreamNeedsFlush = false
         resumeReadingIfPossible()
         // Body bytes that arrived with the head are waiting in `inbound`.
@@ -592,6 +592,21 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     func upstreamReadComplete() {
         flushPendingResponseHead()
+        flushSoon()
+    }
+
+    private var flushScheduled = false
+
+    /// Flushes to the client at the end of this event-loop tick (see `TickFlusher`).
+    private func flushSoon() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        pool.flusher.flushAtEndOfTick(self)
+    }
+
+    func flushDeferred() {
+        flushScheduled = false
+        guard phase != .upgraded else { return }
         context.flush()
     }
 
@@ -755,7 +770,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             phase = .closed
             return
         }
-        context.flush()
+        flushSoon()
         if requestComplete {
             finishRequest()
         }

@@ -16,6 +16,8 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     private var sweeper: RepeatedTask?
     /// This loop's metrics shard (see `MetricsShard`).
     let shardIndex: Int
+    /// This loop's end-of-tick flushes, shared by the client and upstream connections on it.
+    let flusher: TickFlusher
     /// Round-robin position of this loop: a plain integer, since only this loop touches it.
     private var roundRobin = 0
     /// Per-loop cache of the live snapshot, refreshed when the generation changes.
@@ -24,6 +26,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
 
     init(eventLoop: any EventLoop, shardIndex: Int, maxIdlePerUpstream: Int, idleTimeout: TimeAmount, connectTimeout: TimeAmount) {
         self.eventLoop = eventLoop
+        self.flusher = TickFlusher(eventLoop: eventLoop)
         self.shardIndex = shardIndex
         self.maxIdlePerUpstream = maxIdlePerUpstream
         self.idleTimeout = idleTimeout

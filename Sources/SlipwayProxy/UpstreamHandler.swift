@@ -5,7 +5,7 @@ import NIOHTTP1
 /// while a request uses the connection, hands each part to its `owner` (the downstream handler,
 /// on the same event loop — plain method calls, no hops). While the connection idles in the
 /// pool it only watches for the upstream closing it.
-final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, DeferredFlush {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -51,6 +51,20 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.flush()
     }
 
+    private var flushScheduled = false
+
+    /// Flushes at the end of this event-loop tick (see `TickFlusher`).
+    func flushSoon() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        pool.flusher.flushAtEndOfTick(self)
+    }
+
+    func flushDeferred() {
+        flushScheduled = false
+        context?.flush()
+    }
+
     func close() {
         context.close(promise: nil)
     }
@@ -73,6 +87,10 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil  // after a protocol switch: a deferred flush must not touch it
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
