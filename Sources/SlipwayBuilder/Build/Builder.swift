@@ -84,9 +84,10 @@ public final class Builder: @unchecked Sendable {
         public var tag: String
     }
 
-    /// Makes a fresh step directory: `<root>/steps/<pid>-<id>/{upper,work,merged}`; the pid says whose it is.
+    /// Makes a fresh step directory: `<root>/steps/<pid>.<start time>-<id>/{upper,work,merged}`; the
+    /// `ProcessIdentity` says whose it is.
     func stepDirectory() throws -> String {
-        let directory = root + "/steps/\(getpid())-" + UUID().uuidString.prefix(13).lowercased()
+        let directory = root + "/steps/\(ProcessIdentity.current)-" + UUID().uuidString.prefix(13).lowercased()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return directory
     }
@@ -97,8 +98,7 @@ public final class Builder: @unchecked Sendable {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: steps) else { return }
         let mounts = OverlayMount.mountPoints()
         for name in names {
-            let owner = name.split(separator: "-").first.flatMap { pid_t($0) }
-            if let owner, owner == getpid() || kill(owner, 0) == 0 || errno != ESRCH { continue }
+            guard let owner = name.split(separator: "-").first, !ProcessIdentity.isAlive(owner) else { continue }
             let directory = steps + "/" + name
             // Deepest first, so a mount inside a mount comes off before it.
             for target in mounts.filter({ $0.hasPrefix(directory + "/") }).sorted(by: { $0.count > $1.count }) {
