@@ -811,6 +811,8 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
     }
 
     /// Tears the exchange down without a response (client gone, protocol error, mid-response failure).
+    /// Answers already written still go out first: flushes wait for the end of the tick, and a
+    /// plain close would drop them.
     private func abort(closeDownstream: Bool) {
         detachUpstream(reuse: false)
         stopResponseTimer()
@@ -820,7 +822,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         phase = .closed
         requestGeneration &+= 1
         if closeDownstream && !wasClosed {
-            context.close(promise: nil)
+            closeAfterWrites()
         }
     }
 

@@ -178,10 +178,13 @@ extension Integration {
         /// A client that half-closes after pipelining gets every answer, in full, before the close:
         /// local answers (no live upstream) and a large proxied one alike.
         @Test func halfClosedClientsGetEveryAnswerInFull() async throws {
+            // Repeated: the end of input may arrive in the same read as the requests or after their answers.
             let unrouted = try await RunningProxy.start()
-            let text = try await rawExchange(
-                port: unrouted.port, send: "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", halfClose: true)
-            #expect(text.components(separatedBy: "HTTP/1.1 503").count == 3, "\(text)")
+            for _ in 0..<30 {
+                let text = try await rawExchange(
+                    port: unrouted.port, send: "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", halfClose: true)
+                #expect(text.components(separatedBy: "HTTP/1.1 503").count == 3, "\(text)")
+            }
             await unrouted.stop()
 
             let upstream = try await TestUpstream.start(name: "a", group: testGroup)
