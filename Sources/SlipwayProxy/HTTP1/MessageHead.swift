@@ -16,7 +16,6 @@ struct HTTPWireError: Error, Equatable, CustomStringConvertible {
         case malformed
         case headTooLarge
         case unsupportedVersion
-        case unsupportedTransferCoding
     }
 
     let kind: Kind
@@ -30,7 +29,6 @@ struct HTTPWireError: Error, Equatable, CustomStringConvertible {
         case .malformed: .badRequest
         case .headTooLarge: .requestHeaderFieldsTooLarge
         case .unsupportedVersion: .httpVersionNotSupported
-        case .unsupportedTransferCoding: .notImplemented
         }
     }
 
@@ -59,7 +57,6 @@ struct HeaderFields {
         fields.contains { isNamed($0, lowercasedName) }
     }
 
-    func name(_ field: HeaderField) -> String { String(decoding: bytes[field.name], as: UTF8.self) }
     func value(_ field: HeaderField) -> String { String(decoding: bytes[field.value], as: UTF8.self) }
 
     /// The value of the first field called `lowercasedName`.
