@@ -119,13 +119,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard phase != .closed && phase != .upgraded else { return }
-        var incoming = unwrapInboundIn(data)
-        if inbound.readableBytes == 0 {
-            inbound = incoming
-        } else {
-            inbound.discardReadBytes()  // keeps the buffer as small as what is still unread
-            inbound.writeBuffer(&incoming)
-        }
+        inbound.appendRead(unwrapInboundIn(data))
         processInbound()
     }
 
@@ -180,9 +174,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
             upstreamNeedsFlush = false
             upstream?.flushSoon()
         }
-        if inbound.readableBytes == 0 && inbound.capacity > 0 {
-            inbound = ByteBuffer()  // let go of the read buffer, so NIO can reuse it for the next read
-        }
+        inbound.releaseIfUsedUp()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -595,17 +587,14 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, NI
         flushSoon()
     }
 
-    private var flushScheduled = false
+    var flushScheduled = false
 
     /// Flushes to the client at the end of this event-loop tick (see `TickFlusher`).
     private func flushSoon() {
-        guard !flushScheduled else { return }
-        flushScheduled = true
         pool.flusher.flushAtEndOfTick(self)
     }
 
     func flushDeferred() {
-        flushScheduled = false
         guard phase != .upgraded else { return }
         context.flush()
     }

@@ -2,6 +2,8 @@ import NIOCore
 
 /// Something whose buffered writes can be flushed later in the same event-loop tick.
 protocol DeferredFlush: AnyObject {
+    /// Set by `TickFlusher` while a flush is due this tick, so each target is queued once.
+    var flushScheduled: Bool { get set }
     func flushDeferred()
 }
 
@@ -27,9 +29,10 @@ final class TickFlusher: @unchecked Sendable {
         self.eventLoop = eventLoop
     }
 
-    /// Flush `target` once the loop has handled this tick's I/O. Callers add themselves at most
-    /// once per tick (they keep their own flag).
+    /// Flush `target` once the loop has handled this tick's I/O (once, however often it asks).
     func flushAtEndOfTick(_ target: any DeferredFlush) {
+        guard !target.flushScheduled else { return }
+        target.flushScheduled = true
         pending.append(target)
         guard !scheduled else { return }
         scheduled = true
@@ -41,7 +44,10 @@ final class TickFlusher: @unchecked Sendable {
     private func flushAll() {
         scheduled = false
         swap(&pending, &draining)
-        for target in draining { target.flushDeferred() }
+        for target in draining {
+            target.flushScheduled = false
+            target.flushDeferred()
+        }
         draining.removeAll(keepingCapacity: true)
     }
 }

@@ -51,17 +51,14 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, Defe
         context.flush()
     }
 
-    private var flushScheduled = false
+    var flushScheduled = false
 
     /// Flushes at the end of this event-loop tick (see `TickFlusher`).
     func flushSoon() {
-        guard !flushScheduled else { return }
-        flushScheduled = true
         pool.flusher.flushAtEndOfTick(self)
     }
 
     func flushDeferred() {
-        flushScheduled = false
         context?.flush()
     }
 
@@ -99,13 +96,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, Defe
             context.close(promise: nil)
             return
         }
-        var incoming = unwrapInboundIn(data)
-        if inbound.readableBytes == 0 {
-            inbound = incoming
-        } else {
-            inbound.discardReadBytes()  // keeps the buffer as small as what is still unread
-            inbound.writeBuffer(&incoming)
-        }
+        inbound.appendRead(unwrapInboundIn(data))
         process()
     }
 
@@ -174,9 +165,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler, Defe
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if inbound.readableBytes == 0 && inbound.capacity > 0 {
-            inbound = ByteBuffer()  // let go of the read buffer, so NIO can reuse it for the next read
-        }
+        inbound.releaseIfUsedUp()
         owner?.upstreamReadComplete()
     }
 

@@ -195,8 +195,8 @@ enum HeadParser {
         mutating func note(_ field: HeaderField, in headers: HeaderFields) throws(HTTPWireError) {
             if headers.isNamed(field, "content-length") {
                 // A list of identical values ("5, 5") is one length (RFC 9110 §8.6).
-                for item in headers.bytes[field.value].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                    let digits = item.drop { $0 == space || $0 == tab }.reversed().drop { $0 == space || $0 == tab }.reversed()
+                for item in listItems(headers.bytes, field.value, keepingEmpty: true) {
+                    let digits = headers.bytes[item]
                     guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
                         throw .malformed("invalid Content-Length \(headers.value(field))")
                     }
@@ -209,13 +209,11 @@ enum HeadParser {
                 guard headers.bytes[field.value].contains(where: { $0 != space && $0 != tab && $0 != UInt8(ascii: ",") }) else {
                     throw .malformed("empty Transfer-Encoding")
                 }
-                for item in headers.bytes[field.value].split(separator: UInt8(ascii: ",")) {
-                    let coding = Array(item.drop { $0 == space || $0 == tab }.reversed().drop { $0 == space || $0 == tab }.reversed())
-                    if coding.isEmpty { continue }
+                for coding in listItems(headers.bytes, field.value) {
                     // chunked anywhere but last cannot be framed (RFC 9112 §6.1).
                     if sawTransferEncoding && chunkedIsFinal { throw .malformed("Transfer-Encoding has a coding after chunked") }
                     sawTransferEncoding = true
-                    chunkedIsFinal = ASCII.equalsIgnoringCase(coding[...], "chunked")
+                    chunkedIsFinal = ASCII.equalsIgnoringCase(headers.bytes[coding], "chunked")
                 }
             }
         }
@@ -241,14 +239,11 @@ enum HeadParser {
             if line.isEmpty { break }
             let field = try self.field(bytes, line)
             if ASCII.equalsIgnoringCase(bytes[field.name], "connection") {
-                for token in bytes[field.value].split(separator: UInt8(ascii: ",")) {
-                    var range = token.startIndex..<token.endIndex
-                    while let first = range.first, bytes[first] == space || bytes[first] == tab { range = (first + 1)..<range.upperBound }
-                    while let last = range.last, bytes[last] == space || bytes[last] == tab { range = range.lowerBound..<last }
+                for range in listItems(bytes, field.value) {
                     // `Connection` may not take away the fields that frame the message or name
                     // its target: dropping them while relaying the body as framed would let the
                     // upstream read the body as another request (smuggling).
-                    if range.isEmpty || isFramingOrHost(bytes[range]) { continue }
+                    if isFramingOrHost(bytes[range]) { continue }
                     guard connectionTokens.count < maxConnectionTokens else { throw .malformed("more than \(maxConnectionTokens) Connection options") }
                     connectionTokens.append(range)
                 }
@@ -273,14 +268,33 @@ enum HeadParser {
             throw .malformed("invalid header field name in \"\(shown)\"")
         }
         guard colon > line.lowerBound else { throw .malformed("empty header field name") }
-        var start = colon + 1
-        var end = line.upperBound
-        while start < end && (bytes[start] == space || bytes[start] == tab) { start += 1 }
-        while end > start && (bytes[end - 1] == space || bytes[end - 1] == tab) { end -= 1 }
-        for byte in bytes[start..<end] where byte < 0x20 && byte != tab || byte == 0x7F {
+        let value = trimmingWhitespace(bytes, (colon + 1)..<line.upperBound)
+        for byte in bytes[value] where byte < 0x20 && byte != tab || byte == 0x7F {
             throw .malformed("control character in header field \(String(decoding: bytes[line.lowerBound..<colon], as: UTF8.self))")
         }
-        return HeaderField(name: line.lowerBound..<colon, value: start..<end)
+        return HeaderField(name: line.lowerBound..<colon, value: value)
+    }
+
+    /// The elements of a comma-separated field value (RFC 9110 §5.6.1), each without its
+    /// surrounding whitespace; empty elements are dropped unless `keepingEmpty`.
+    private static func listItems(_ bytes: [UInt8], _ value: Range<Int>, keepingEmpty: Bool = false) -> [Range<Int>] {
+        var items: [Range<Int>] = []
+        var start = value.lowerBound
+        for index in value.lowerBound...value.upperBound where index == value.upperBound || bytes[index] == UInt8(ascii: ",") {
+            let item = trimmingWhitespace(bytes, start..<index)
+            if keepingEmpty || !item.isEmpty { items.append(item) }
+            start = index + 1
+        }
+        return items
+    }
+
+    /// `range` without leading and trailing spaces and tabs (OWS).
+    private static func trimmingWhitespace(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
+        var start = range.lowerBound
+        var end = range.upperBound
+        while start < end && (bytes[start] == space || bytes[start] == tab) { start += 1 }
+        while end > start && (bytes[end - 1] == space || bytes[end - 1] == tab) { end -= 1 }
+        return start..<end
     }
 
     /// The minor version of `HTTP/1.x`; later 1.x minors are treated as 1.1 (RFC 9110 §6.2).
